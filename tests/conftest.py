@@ -1,0 +1,259 @@
+"""Fixtures in the flaskr manner: app, client, runner; every database test runs on SQLite and PostgreSQL.
+
+PostgreSQL runs when TRACKER_TEST_POSTGRES_URL is set (make test sets it when a server answers);
+each test session gets its own database, so parallel runs never meet. Browser tests need
+Debian's Chromium at /usr/bin/chromium and are skipped, with a message, where it is absent.
+"""
+import os
+import shutil
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from tracker import create_app
+from tracker.extensions import db
+
+from .factories import PASSWORD
+
+POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+AXE_JS = Path(__file__).parent.parent / "tracker" / "static" / "vendor" / "axe-core" / "axe.min.js"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def base_config(database_url: str, instance_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "BASE_URL": "http://127.0.0.1:5000",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 1,
+        "SERVER_NAME": None,
+    }
+
+
+def _postgres_url(database: str) -> str:
+    return POSTGRES_URL.rsplit("/", 1)[0] + "/" + database
+
+
+class Backend:
+    """A migrated database of one kind, reset between tests."""
+
+    def __init__(self, kind: str, workdir: Path):
+        self.kind = kind
+        self.workdir = workdir
+        if kind == "sqlite":
+            self.template = workdir / "template.sqlite"
+            self.url = f"sqlite:///{workdir / 'test.sqlite'}"
+            self._migrate(f"sqlite:///{self.template}")
+        else:
+            self.database = f"tracker_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+            with sa.create_engine(_postgres_url("postgres"), isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{self.database}"')
+            self.url = _postgres_url(self.database)
+            self._migrate(self.url)
+
+    def _migrate(self, url: str) -> None:
+        app = create_app(base_config(url, self.workdir))
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+
+    def fresh(self) -> str:
+        """The URL of an empty, migrated database for one test."""
+        if self.kind == "sqlite":
+            target = self.workdir / "test.sqlite"
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(target) + suffix).unlink(missing_ok=True)
+            shutil.copyfile(self.template, target)
+        return self.url
+
+    def reset(self, app) -> None:
+        if self.kind == "postgresql":
+            with app.app_context():
+                tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+                with db.engine.begin() as conn:
+                    conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+    def drop(self) -> None:
+        if self.kind == "postgresql":
+            with sa.create_engine(_postgres_url("postgres"), isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def backends(tmp_path_factory):
+    made: dict[str, Backend] = {}
+
+    def get(kind: str) -> Backend:
+        if kind not in made:
+            made[kind] = Backend(kind, tmp_path_factory.mktemp(kind))
+        return made[kind]
+
+    yield get
+    for backend in made.values():
+        backend.drop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, backends) -> Backend:
+    if request.param == "postgresql" and not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured: set TRACKER_TEST_POSTGRES_URL (make test does when a server answers)")
+    return backends(request.param)
+
+
+@pytest.fixture
+def app_factory(backend, tmp_path):
+    """Make apps on this test's database; more than one shares the data, like several workers."""
+    url = backend.fresh()
+    apps = []
+
+    def make(**overrides):
+        config = base_config(url, tmp_path)
+        config.update(overrides)
+        app = create_app(config)
+        apps.append(app)
+        return app
+
+    yield make
+    backend.reset(apps[0] if apps else make())
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(app):
+    """An app context for arranging data; commit before the app under test reads it."""
+    with app.app_context():
+        yield db.session
+
+
+def login(client, user, password: str = PASSWORD):
+    """Log the test client in through the real login form."""
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+# --- Live server and browser -------------------------------------------------------------------------
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(app_factory):
+    """The app served over real HTTP on a free loopback port, CSRF protection on."""
+    server = LiveServer(app_factory(WTF_CSRF_ENABLED=True))
+    server.app.config["BASE_URL"] = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium not installed: apt-get install chromium (the CI script does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def new_page(browser, request):
+    """Open pages in fresh browser contexts: new_page() for desktop, new_page(**PHONE) for a phone."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(locale="de-DE", **(options or DESKTOP))
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    errors: list[str] = []
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/ for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def check_axe(page, context: str = "") -> None:
+    """Run the vendored axe-core on the page; fail on serious or critical WCAG 2.1 A/AA violations."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_JS.read_text())
+    result = page.evaluate(
+        """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"""
+    )
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    details = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} -> " + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])
+        for v in bad
+    )
+    assert not bad, f"axe-core violations on {context or page.url}:\n{details}"

@@ -1,0 +1,51 @@
+"""Small builders for test data; each adds to the session and flushes, the test commits."""
+import itertools
+from datetime import datetime, timedelta, timezone
+
+from tracker.accounts.services import create_user
+from tracker.events.models import Event, Group
+from tracker.extensions import db
+from tracker.invitees.services import add_invitee
+
+_numbers = itertools.count(1)
+PASSWORD = "correct horse battery"
+
+
+def make_user(role: str = "organiser", email: str | None = None, name: str | None = None):
+    number = next(_numbers)
+    user = create_user(email or f"{role}{number}@example.org", name or f"{role.title()} {number}", PASSWORD, role)
+    db.session.flush()
+    return user
+
+
+def make_event(title: str = "Infotag Digitalisierung", hall_capacity: int = 130, starts_in=timedelta(days=14), **fields):
+    starts_at = datetime.now(timezone.utc).replace(microsecond=0) + starts_in
+    values = dict(
+        title=title,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=4),
+        venue="Sitzungssaal, Rathaus",
+        hall_capacity=hall_capacity,
+        stream_url="https://stream.example.org/embed/infotag",
+    )
+    values.update(fields)
+    event = Event(**values)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def make_group(event, name: str, reserved_seats: int | None = None, **fields):
+    group = Group(event=event, name=name, reserved_seats=reserved_seats, **fields)
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
+def make_invitee(event, name: str | None = None, email: str | None = None, group=None, **fields):
+    number = next(_numbers)
+    invitee = add_invitee(
+        event, name=name or f"Person {number}", email=email or f"person{number}@muenchen.example", group=group, **fields
+    )
+    db.session.flush()
+    return invitee

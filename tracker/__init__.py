@@ -1,0 +1,68 @@
+"""Event registration and attendance tracker for the city's info days."""
+import logging
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as config_module
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+TEMPLATES_DIR = str(Path(__file__).parent.parent / "templates")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py and TRACKER_* variables (or test_config)."""
+    app = Flask(__name__, instance_relative_config=True, template_folder=TEMPLATES_DIR)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config_module.DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(config_module.settings_from_env())
+    else:
+        app.config.update(test_config)
+    config_module.finalize(app.config, app.instance_path)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    if app.config["PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    logging.getLogger("tracker").setLevel(logging.INFO)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import i18n, models  # noqa: F401  (models: every table known to Alembic)
+    from .database import configure_sqlite
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import errors, i18n, navigation
+    from .accounts.views import bp as accounts_bp
+    from .events.views import bp as events_bp
+
+    for blueprint in (i18n.bp, accounts_bp, events_bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    navigation.register(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from .accounts.cli import users_cli
+
+    for group in (users_cli,):
+        app.cli.add_command(group)

@@ -1,0 +1,121 @@
+"""Configuration: defaults, then instance/config.py, then TRACKER_* environment variables."""
+import os
+import secrets
+from pathlib import Path
+
+ENV_PREFIX = "TRACKER_"
+
+#: Settings that may come from the environment, with the type to parse them as.
+ENV_SETTINGS: dict[str, type] = {
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "REDIS_URL": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USE_TLS": bool,
+    "MAIL_USE_SSL": bool,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_SENDER": str,
+    "BASE_URL": str,
+    "PRIVACY_RETENTION_DAYS": int,
+    "STREAM_RETENTION_DAYS": int,
+    "PROXY_FIX": bool,
+    "SESSION_COOKIE_SECURE": bool,
+    "RATELIMIT_ENABLED": bool,
+}
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "de",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+    "LANGUAGES": ("de", "en"),
+    "EVENT_TIMEZONE": "Europe/Berlin",
+    "MAIL_SERVER": "127.0.0.1",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_SENDER": "Infotag <infotag@localhost>",
+    "BASE_URL": "http://127.0.0.1:5000",
+    "REDIS_URL": None,
+    "PRIVACY_RETENTION_DAYS": 90,
+    "STREAM_RETENTION_DAYS": 30,
+    "PROXY_FIX": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "RATELIMIT_ENABLED": True,
+    "PAGE_SIZE": 50,
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; start-up stops with this message."""
+
+
+def parse_env_value(name: str, raw: str, kind: type):
+    """Turn one environment string into the setting's type, or raise ConfigError."""
+    if kind is bool:
+        lowered = raw.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ConfigError(f"{ENV_PREFIX}{name} must be true or false, not {raw!r}.")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, not {raw!r}.") from None
+    return raw
+
+
+def settings_from_env(environ=os.environ) -> dict:
+    """All TRACKER_* settings present in the environment, parsed."""
+    found = {}
+    for name, kind in ENV_SETTINGS.items():
+        raw = environ.get(ENV_PREFIX + name)
+        if raw is not None:
+            found[name] = parse_env_value(name, raw, kind)
+    return found
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The random secret kept in instance/secret_key, made on first start."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def finalize(config, instance_path: str) -> None:
+    """Fill derived settings and refuse a configuration that cannot work."""
+    if config.get("DATABASE_URL") and not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    uri = config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", "sqlite:///" + str(Path(instance_path) / "tracker.sqlite")
+    )
+    if uri.startswith("postgres://"):
+        uri = config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgres://"):]
+    elif uri.startswith("postgresql://"):
+        uri = config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
+    if not uri.startswith(("sqlite:", "postgresql+psycopg:")):
+        raise ConfigError(f"Unsupported database URL {uri.split(':', 1)[0]!r}: use sqlite:/// or postgresql://.")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = instance_secret_key(instance_path)
+    if len(config["SECRET_KEY"]) < 16:
+        raise ConfigError("TRACKER_SECRET_KEY is too short: use at least 32 random characters.")
+    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
+        raise ConfigError("Choose either TRACKER_MAIL_USE_TLS or TRACKER_MAIL_USE_SSL, not both.")
+    if config.get("REDIS_URL"):
+        config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
+    config["BASE_URL"] = config["BASE_URL"].rstrip("/")

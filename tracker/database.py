@@ -1,0 +1,70 @@
+"""Database helpers shared by all areas: UTC timestamps, SQLite set-up, row locks."""
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every database (SQLite keeps no zone, so it is re-attached)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Make SQLite safe for concurrent requests.
+
+    Foreign keys on, WAL, a generous busy timeout, and every transaction opened with
+    BEGIN IMMEDIATE so writers queue up instead of failing half-way; this serializes
+    writers, which is what the seat and check-in invariants need on SQLite.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def lock_row(model, row_id):
+    """Lock one row for the rest of the transaction (FOR UPDATE; SQLite already holds the write lock)."""
+    query = select(model).where(model.id == row_id).execution_options(populate_existing=True)
+    if is_postgres():
+        query = query.with_for_update()
+    return db.session.execute(query).scalar_one_or_none()

@@ -1,0 +1,1 @@
+"""Ticket codes, their QR images and calendar files: pure helpers without Flask."""
