@@ -49,3 +49,18 @@ def make_invitee(event, name: str | None = None, email: str | None = None, group
     )
     db.session.flush()
     return invitee
+
+
+def make_registration(invitee, mode: str = "hall", status: str = "confirmed", with_ticket: bool = True, **fields):
+    """A registration as the sign-up would leave it, with a valid ticket unless asked otherwise."""
+    from tracker.registration.models import Registration, Ticket
+    from tracker.tickets.codes import new_ticket_code
+
+    registration = Registration(
+        event_id=invitee.event_id, invitee=invitee, mode=mode if status != "declined" else None, status=status, **fields
+    )
+    db.session.add(registration)
+    if with_ticket and status in ("confirmed", "waiting"):
+        registration.tickets.append(Ticket(code=new_ticket_code()))
+    db.session.flush()
+    return registration
