@@ -45,3 +45,8 @@ def find_by_token(token: str) -> Invitee | None:
     if not token or len(token) > 64:
         return None
     return db.session.execute(select(Invitee).where(Invitee.token_hash == token_hash(token))).scalar_one_or_none()
+
+
+def personal_url(invitee: Invitee, suffix: str = "") -> str:
+    """The absolute personal link for mails, e.g. https://host/t/<token> (suffix "/watch" for the watch page)."""
+    return f"{current_app.config['BASE_URL']}/t/{personal_token(invitee)}{suffix}"
