@@ -35,6 +35,10 @@ def add_invitee(
     return invitee
 
 
+def invitee_count(event_id: int) -> int:
+    return db.session.execute(select(func.count()).where(Invitee.event_id == event_id)).scalar_one()
+
+
 def email_taken(event_id: int, email: str, without_invitee_id: int | None = None) -> bool:
     query = select(Invitee.id).where(Invitee.event_id == event_id, func.lower(Invitee.email) == email.lower())
     if without_invitee_id is not None:

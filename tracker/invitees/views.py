@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.access import organiser_required
 from ..events.forms import ConfirmForm
-from ..events.views import event_or_404
+from ..events.views import event_or_404, form_page
 from ..extensions import db
 from ..navigation import event_tab
 from . import imports, services
@@ -55,7 +55,7 @@ def create(event_id: int):
     if form.validate_on_submit() and _save(event, form, None):
         flash(_("%(name)s has been added to the list.", name=form.name.data), "success")
         return redirect(url_for("invitees.index", event_id=event.id))
-    return render_template("invitees/form.html", event=event, form=form, invitee=None), 422 if form.errors else 200
+    return form_page("invitees/form.html", form, event=event, invitee=None)
 
 
 @bp.route("/<int:invitee_id>/edit", methods=["GET", "POST"])
@@ -70,7 +70,7 @@ def edit(event_id: int, invitee_id: int):
     if form.validate_on_submit() and _save(event, form, invitee):
         flash(_("The changes have been saved."), "success")
         return redirect(url_for("invitees.index", event_id=event.id))
-    return render_template("invitees/form.html", event=event, form=form, invitee=invitee), 422 if form.errors else 200
+    return form_page("invitees/form.html", form, event=event, invitee=invitee)
 
 
 def _save(event, form: InviteeForm, invitee: Invitee | None) -> bool:
@@ -113,9 +113,7 @@ def upload(event_id: int):
             db.session.commit()
             return _preview(event, pending, result)
         form.file.errors.append(file_error_message(result.file_error, result.file_error_detail))
-    return render_template(
-        "invitees/upload.html", event=event, form=form, max_mb=imports.MAX_IMPORT_BYTES // 2**20
-    ), 422 if form.errors else 200
+    return form_page("invitees/upload.html", form, event=event, max_mb=imports.MAX_IMPORT_BYTES // 2**20)
 
 
 def _pending_or_gone(event, pending_id: int):
