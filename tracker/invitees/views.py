@@ -36,7 +36,6 @@ def index(event_id: int):
     search.group.choices = [("", _("All groups"))] + [(str(g.id), g.name) for g in event.groups] + [
         (services.NO_GROUP, _("Without a group"))
     ]
-    search.validate()
     q, group = (search.q.data or "")[:200], search.group.data or ""
     page = db.paginate(
         services.invitee_query(event.id, q, group),
