@@ -10,7 +10,10 @@
   var countdown = document.getElementById("countdown");
   var startsAt = Number(data.startsAt);
 
-  function plural(value, label) { return value + " " + label; }
+  function amount(value, unit) {
+    var labels = countdown.dataset;
+    return value + " " + (value === 1 ? labels["label" + unit] : labels["label" + unit + "s"]);
+  }
 
   function renderCountdown() {
     var left = startsAt - Date.now();
@@ -21,10 +24,10 @@
     var days = Math.floor(seconds / 86400);
     var hours = Math.floor((seconds % 86400) / 3600);
     var minutes = Math.floor((seconds % 3600) / 60);
-    if (days) { parts.push(plural(days, countdown.dataset.labelDays)); }
-    if (days || hours) { parts.push(plural(hours, countdown.dataset.labelHours)); }
-    parts.push(plural(minutes, countdown.dataset.labelMinutes));
-    if (!days) { parts.push(plural(seconds % 60, countdown.dataset.labelSeconds)); }
+    if (days) { parts.push(amount(days, "Day")); }
+    if (days || hours) { parts.push(amount(hours, "Hour")); }
+    parts.push(amount(minutes, "Minute"));
+    if (!days) { parts.push(amount(seconds % 60, "Second")); }
     countdown.textContent = parts.join(", ");
   }
   if (countdown) { renderCountdown(); window.setInterval(renderCountdown, 1000); }
