@@ -14,6 +14,7 @@ from tracker.extensions import db
 from tracker.invitees.links import personal_token
 from tracker.stream.figures import GroupFigures, followed_online_invitee_ids, stream_figures
 from tracker.stream.models import StreamFigureSnapshot, ViewerMinute
+from tracker.stream.presence import presence_store
 from tracker.stream.viewers import issue_token
 
 from .factories import make_event, make_group, make_invitee, make_registration
@@ -233,12 +234,17 @@ def figures(app, event_id, moment):
         return stream_figures(db.session.get(Event, event_id))
 
 
-def test_watching_now_expires_90_seconds_after_the_last_heartbeat(stream_app):
-    client = stream_app.test_client()
-    with stream_app.app_context():
+def one_invitee_viewer(app):
+    """A test client, a live event and the viewer token of one invitee registered for its stream."""
+    with app.app_context():
         event = make_stream_event()
         token = issue_token(event, registered(event).id)
         db.session.commit()
+    return app.test_client(), event, token
+
+
+def test_watching_now_expires_90_seconds_after_the_last_heartbeat(stream_app):
+    client, event, token = one_invitee_viewer(stream_app)
     with time_machine.travel(at(3), tick=False):
         assert beat(client, token).status_code == 204
     assert figures(stream_app, event.id, at(3) + timedelta(seconds=89)).watching_now == 1
@@ -248,18 +254,12 @@ def test_watching_now_expires_90_seconds_after_the_last_heartbeat(stream_app):
 
 
 def test_several_tabs_and_duplicate_heartbeats_are_one_viewer_one_row_per_minute(stream_app):
-    client = stream_app.test_client()
-    with stream_app.app_context():
-        event = make_stream_event()
-        token = issue_token(event, registered(event).id)
-        db.session.commit()
+    client, event, token = one_invitee_viewer(stream_app)
     watch(client, token, range(0, 4), seconds=(5, 6, 35, 36), tabs=3)
     result = figures(stream_app, event.id, at(3) + timedelta(seconds=40))
     assert (result.watching_now, result.unique_viewers, result.total_minutes) == (1, 1, 4)
     assert [viewers for _, viewers in result.per_minute] == [1, 1, 1, 1]
     with stream_app.app_context():
-        from tracker.stream.presence import presence_store
-
         presence_store().flush()
         assert db.session.scalar(select(func.count()).select_from(ViewerMinute)) == 4
 
@@ -373,3 +373,22 @@ def test_retention_deletes_minutes_and_keeps_the_same_totals(stream_app):
                  "median_minutes", "per_minute", "per_group", "anonymous_viewers", "hall_registered_watched_online", "both"):
         assert getattr(after, name) == getattr(before, name), name
     assert after.per_group == {group.id: GroupFigures(1, 1)}
+
+
+def test_concurrent_heartbeats_from_two_workers_make_one_row(stream_app, app_factory):
+    """Tabs of one person hitting two workers at the same moment: the primary key keeps one row per minute."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    other_worker = app_factory(**{key: stream_app.config[key] for key in ("REDIS_URL", "STREAM_REDIS_PREFIX")
+                                  if key in stream_app.config})
+    _, event, token = one_invitee_viewer(stream_app)
+    clients = [stream_app.test_client(), other_worker.test_client()]
+    with time_machine.travel(at(2) + timedelta(seconds=10), tick=False):
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(lambda n: beat(clients[n % 2], token).status_code, range(40)))
+    assert statuses == [204] * 40
+    result = figures(stream_app, event.id, at(2) + timedelta(seconds=20))
+    assert (result.watching_now, result.unique_viewers, result.total_minutes) == (1, 1, 1)
+    with stream_app.app_context():
+        presence_store().flush()
+        assert db.session.scalar(select(func.count()).select_from(ViewerMinute)) == 1
