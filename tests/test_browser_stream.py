@@ -95,7 +95,7 @@ def test_invitee_watches_the_hls_stream_is_counted_and_gone_after_closing(live_s
     _play(page)
     counted = _wait_for(live_server.app, event_id, lambda f: f.watching_now == 1)
     assert (counted.watching_now, counted.unique_viewers) == (1, 1)
-    assert page.evaluate("() => document.getElementById('player-video').currentTime") > 0
+    page.wait_for_function("() => document.getElementById('player-video').currentTime > 0")  # it really plays
     screenshot(page, "stream-watch-desktop")
     page.close(run_before_unload=True)
     gone = _wait_for(live_server.app, event_id, lambda f: f.watching_now == 0, timeout=10)

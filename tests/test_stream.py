@@ -131,7 +131,7 @@ def test_who_may_watch(app, client, mode, status, fields, allowed):
     with time_machine.travel(at(1), tick=False):
         page = client.get(f"/t/{token}/watch")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200
+    assert page.status_code == (200 if allowed else 403)
     assert ("<iframe" in html) is allowed
     assert ("Sie haben derzeit keine solche Anmeldung" in html) is not allowed
 
@@ -143,8 +143,10 @@ def test_watch_page_without_registration_or_stream_explains(app, client):
         no_stream_event = make_stream_event(livestream=False)
         no_stream = personal_token(registered(no_stream_event))
         db.session.commit()
-    assert "keine solche Anmeldung" in client.get(f"/t/{unregistered}/watch").get_data(as_text=True)
-    assert "Diese Veranstaltung hat keinen Livestream." in client.get(f"/t/{no_stream}/watch").get_data(as_text=True)
+    for token, message in ((unregistered, "keine solche Anmeldung"), (no_stream, "Diese Veranstaltung hat keinen Livestream.")):
+        page = client.get(f"/t/{token}/watch")
+        assert page.status_code == 403 and message in page.get_data(as_text=True)
+        assert page.headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_bad_personal_token_gets_a_friendly_404(client):

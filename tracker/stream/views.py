@@ -50,9 +50,9 @@ def watch(token: str):
     g.page_language = invitee.language
     event = invitee.event
     if not event.livestream:
-        response = render_template("stream/not_allowed.html", event=event, token=token, reason="no_stream")
+        response = render_template("stream/not_allowed.html", event=event, token=token, reason="no_stream"), 403
     elif not may_watch(invitee.registration):
-        response = render_template("stream/not_allowed.html", event=event, token=token, reason="not_registered")
+        response = render_template("stream/not_allowed.html", event=event, token=token, reason="not_registered"), 403
     else:
         response = _watch_page(event, issue_token(event, invitee.id), anonymous=False)
     return _no_referrer(response)
