@@ -185,6 +185,19 @@ async def paced(port: int, tokens: list[str], seconds: float, interval: float, c
     return latencies, time.monotonic() - started, failures
 
 
+def workers_cpu_seconds(master_pid: int) -> float:
+    """User and system CPU time of gunicorn's workers so far (from /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:  # fields after the name: state, ppid, ..., utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def minute_writes(engine) -> tuple[int, int, int]:
     """Rows inserted and updated in viewer_minutes (PostgreSQL statistics), and rows now there."""
     with engine.connect() as conn:
@@ -218,12 +231,15 @@ def run_mode(name: str, database_url: str, redis_url: str | None, tokens: list[s
             conn.exec_driver_sql("TRUNCATE viewer_minutes")
         time.sleep(2)  # every backend's statistics reach the shared counters
         before = minute_writes(engine)
+        cpu_before, client_cpu_before = workers_cpu_seconds(server.pid), time.process_time()
         if args.paced_seconds:
             latencies, elapsed, failures = asyncio.run(
                 paced(port, tokens, args.paced_seconds, args.interval, args.connections))
         else:
             latencies, elapsed, failures = asyncio.run(
                 load(port, tokens, args.seconds, args.max_requests, args.connections))
+        server_cpu = workers_cpu_seconds(server.pid) - cpu_before
+        client_cpu = time.process_time() - client_cpu_before
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
@@ -243,6 +259,8 @@ def run_mode(name: str, database_url: str, redis_url: str | None, tokens: list[s
         "p50_ms": round(latencies[count // 2] * 1000, 1),
         "p99_ms": round(latencies[int(count * 0.99)] * 1000, 1),
         "failures": len(failures),
+        "server_cpu_ms": round(server_cpu / count * 1000, 2),
+        "client_cpu_ms": round(client_cpu / count * 1000, 2),
         "viewer_minutes": rows,
         "row_writes": inserted + updated,
         "writes_per_viewer_minute": round((inserted + updated) / rows, 2) if rows else 0,
@@ -292,7 +310,8 @@ def main() -> None:
     for result in results:
         print(f"{result['mode']:>8}: {result['heartbeats']} heartbeats in {result['seconds']} s = "
               f"{result['per_second']} heartbeats/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
-              f"{result['failures']} failed; {result['viewer_minutes']} viewer minutes, {result['row_writes']} row writes "
+              f"{result['failures']} failed; CPU per heartbeat: gunicorn {result['server_cpu_ms']} ms, "
+              f"load generator {result['client_cpu_ms']} ms; {result['viewer_minutes']} viewer minutes, {result['row_writes']} row writes "
               f"= {result['writes_per_viewer_minute']} writes per viewer per minute "
               f"({result['heartbeats_per_viewer_minute']} heartbeats per viewer-minute)")
 
