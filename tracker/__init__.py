@@ -53,9 +53,10 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from . import errors, i18n, navigation
     from .accounts.views import bp as accounts_bp
+    from .checkin.views import bp as checkin_bp
     from .events.views import bp as events_bp
 
-    for blueprint in (i18n.bp, accounts_bp, events_bp):
+    for blueprint in (i18n.bp, accounts_bp, events_bp, checkin_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     navigation.register(app)
