@@ -5,6 +5,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
+from ..events.models import Event
 from ..extensions import db
 
 
@@ -17,6 +18,8 @@ class Door(db.Model):
     #: Name shown on the scanner and in verdicts, e.g. "Eingang Nord".
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship()
 
 
 class DoorDevice(db.Model):

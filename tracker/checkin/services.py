@@ -79,6 +79,8 @@ def complete_pairing(code: str) -> tuple[DoorDevice, str] | None:
 
 
 def revoke_device(device: DoorDevice) -> None:
+    if device.revoked_at is not None:
+        return
     device.revoked_at = utcnow()
     device.pairing_hash = None
     device.credential_hash = None
@@ -95,6 +97,12 @@ def device_for_credential(credential: str | None) -> DoorDevice | None:
     if device is not None and (device.last_seen_at is None or device.last_seen_at < utcnow() - SEEN_RESOLUTION):
         device.last_seen_at = utcnow()
     return device
+
+
+def door_with_event(door_id: int) -> Door | None:
+    return db.session.execute(
+        select(Door).where(Door.id == door_id).options(joinedload(Door.event))
+    ).scalar_one_or_none()
 
 
 def is_assigned(user: User, event_id: int) -> bool:
@@ -504,6 +512,8 @@ def undo_last(scanner: Scanner) -> CheckIn | None:
 
 def revert_checkin(checkin: CheckIn, user: User) -> None:
     """An organiser takes back any check-in; the guest no longer counts as present."""
+    if checkin.reverted_at is not None:
+        return
     checkin.reverted_at = utcnow()
     checkin.reverted_by_id = user.id
     record("checkin.reverted", event_id=checkin.event_id, checkin_id=checkin.id, registration_id=checkin.registration_id)

@@ -121,11 +121,9 @@ def revoke_device(event_id: int, device_id: int):
     device = db.session.get(DoorDevice, device_id)
     if device is None or device.door.event_id != event.id:
         abort(404)
-    if ActionForm().validate_on_submit() and device.revoked_at is None:
-        services.revoke_device(device)
-        db.session.commit()
-        flash(_("Device “%(label)s” can no longer scan.", label=device.label), "success")
-    return redirect(url_for("checkin.manage", event_id=event.id))
+    return _button_action(
+        event, lambda: services.revoke_device(device), _("Device “%(label)s” can no longer scan.", label=device.label)
+    )
 
 
 @bp.post("/events/<int:event_id>/checkin/staff")
@@ -148,11 +146,10 @@ def assign_staff(event_id: int):
 def unassign_staff(event_id: int, user_id: int):
     event = _event(event_id)
     user = db.get_or_404(User, user_id)
-    if ActionForm().validate_on_submit():
-        services.unassign_staff(event, user)
-        db.session.commit()
-        flash(_("%(name)s can no longer scan at this event.", name=user.name), "success")
-    return redirect(url_for("checkin.manage", event_id=event.id))
+    return _button_action(
+        event, lambda: services.unassign_staff(event, user),
+        _("%(name)s can no longer scan at this event.", name=user.name),
+    )
 
 
 @bp.post("/events/<int:event_id>/checkin/checkout")
@@ -174,10 +171,18 @@ def revert_checkin(event_id: int, checkin_id: int):
     checkin = db.session.get(CheckIn, checkin_id)
     if checkin is None or checkin.event_id != event.id:
         abort(404)
-    if ActionForm().validate_on_submit() and checkin.reverted_at is None:
-        services.revert_checkin(checkin, current_user)
+    return _button_action(
+        event, lambda: services.revert_checkin(checkin, current_user),
+        _("The check-in was reverted; the guest no longer counts as present."),
+    )
+
+
+def _button_action(event: Event, act, message: str):
+    """Run the action of a row's button (its CSRF token checked), commit, confirm, and go back to the tab."""
+    if ActionForm().validate_on_submit():
+        act()
         db.session.commit()
-        flash(_("The check-in was reverted; the guest no longer counts as present."), "success")
+        flash(message, "success")
     return redirect(url_for("checkin.manage", event_id=event.id))
 
 
@@ -321,15 +326,14 @@ def _nonce(data: dict) -> str:
 
 
 def _scanner(door_id: int | None) -> Scanner:
-    door = db.session.get(Door, door_id) if door_id else None
+    door = services.door_with_event(door_id) if door_id else None
     if door is None:
         raise ApiError(404, _("This door does not exist."))
     device = _current_device()
     user = current_user if current_user.is_authenticated else None
     if not services.may_scan_at(door, user, device):
         raise ApiError(403, _("This device or account may not scan at this door."))
-    event = db.session.get(Event, door.event_id)
-    return Scanner(door, event, device if device and device.door_id == door.id else None, user)
+    return Scanner(door, door.event, device if device and device.door_id == door.id else None, user)
 
 
 def _answer_once(door_id: int, nonce: str, scanned: str, decide) -> dict:

@@ -27,6 +27,7 @@ export async function startCameraScanner(video, { ponyfillUrl, wasmBase, onCode 
     audio: false,
   });
   video.srcObject = stream;
+  video.classList.add("is-live");
   await video.play();
   const detector = await makeDetector(ponyfillUrl, wasmBase);
   let running = true;
@@ -51,5 +52,6 @@ export async function startCameraScanner(video, { ponyfillUrl, wasmBase, onCode 
     running = false;
     stream.getTracks().forEach((track) => track.stop());
     video.srcObject = null;
+    video.classList.remove("is-live");
   };
 }
