@@ -424,13 +424,17 @@ def api_undo():
     return {"undone": True, "message": message, "counts": counts}
 
 
+def _scanner_from_query() -> Scanner:
+    """The scanner of a GET request, whose door is in the query string (?door=3)."""
+    door = request.args.get("door", "")
+    if not door.isdigit():
+        raise ApiError(400, _("“door” must be a positive whole number."))
+    return _scanner(int(door))
+
+
 @bp.get("/api/checkin/search")
 def api_search():
-    try:
-        door_id = int(request.args.get("door", ""))
-    except ValueError:
-        raise ApiError(400, _("“door” must be a positive whole number.")) from None
-    scanner = _scanner(door_id)
+    scanner = _scanner_from_query()
     text = request.args.get("q", "").strip()
     if len(text) < 2 or len(text) > 100:
         raise ApiError(400, _("Type at least 2 and at most 100 characters of the name."))
@@ -441,11 +445,7 @@ def api_search():
 
 @bp.get("/api/checkin/counts")
 def api_counts():
-    try:
-        door_id = int(request.args.get("door", ""))
-    except ValueError:
-        raise ApiError(400, _("“door” must be a positive whole number.")) from None
-    scanner = _scanner(door_id)
+    scanner = _scanner_from_query()
     counts = services.hall_counts(scanner.event)
     db.session.commit()
     return counts
