@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
+from . import operations, security
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -25,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     config_module.finalize(app.config, app.instance_path)
 
+    operations.init_app(app)  # first, so the request log times everything, limits included
+    security.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -55,7 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .events.views import bp as events_bp
 
-    for blueprint in (i18n.bp, accounts_bp, events_bp):
+    for blueprint in (i18n.bp, operations.bp, accounts_bp, events_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     navigation.register(app)

@@ -23,6 +23,9 @@ ENV_SETTINGS: dict[str, type] = {
     "PROXY_FIX": bool,
     "SESSION_COOKIE_SECURE": bool,
     "RATELIMIT_ENABLED": bool,
+    "SESSION_ABSOLUTE_LIFETIME": int,
+    "PRIVACY_CONTACT": str,
+    "LOG_FORMAT": str,
 }
 
 DEFAULTS = {
@@ -50,6 +53,24 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "RATELIMIT_ENABLED": True,
+    # Limit texts (see tracker.limits); tune them in instance/config.py.
+    "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_PERSONAL_LINK": "60 per minute",
+    "RATELIMIT_UNKNOWN_LINK": "30 per minute;300 per day",
+    "RATELIMIT_SELF_REGISTRATION": "5 per hour",
+    "RATELIMIT_SELF_REGISTRATION_PER_ADDRESS": "200 per hour",
+    "RATELIMIT_CHECKIN": "600 per minute",
+    "RATELIMIT_HEARTBEAT": "20 per minute",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_KEY_PREFIX": "tracker",
+    # A login ends after this many seconds however active it is (the idle limit is PERMANENT_SESSION_LIFETIME).
+    "SESSION_ABSOLUTE_LIFETIME": 12 * 3600,
+    # Structured request log: "json" (one line per request) or "off".
+    "LOG_FORMAT": "json",
+    # Privacy notice: who to contact (shown on the notice); PRIVACY_NOTICE_DE/EN replace the default text.
+    "PRIVACY_CONTACT": "Datenschutzbeauftragte*r der Stadtverwaltung",
     "PAGE_SIZE": 50,
 }
 
@@ -118,4 +139,5 @@ def finalize(config, instance_path: str) -> None:
         raise ConfigError("Choose either TRACKER_MAIL_USE_TLS or TRACKER_MAIL_USE_SSL, not both.")
     if config.get("REDIS_URL"):
         config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
+    config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     config["BASE_URL"] = config["BASE_URL"].rstrip("/")

@@ -1,0 +1,74 @@
+"""Real app servers in their own processes (gunicorn with the production config), for scale-out tests."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AppServer:
+    """gunicorn -c deploy/gunicorn.conf.py wsgi:app on a free loopback port, configured by TRACKER_* variables."""
+
+    def __init__(self, database_url: str, workers: int = 1, threads: int = 8, **settings: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {key: value for key, value in os.environ.items() if not key.startswith("TRACKER_")}
+        env.update(
+            TRACKER_DATABASE_URL=database_url,
+            TRACKER_SECRET_KEY="test-secret-key-" + "x" * 32,
+            TRACKER_BIND=f"127.0.0.1:{self.port}",
+            TRACKER_WORKERS=str(workers),
+            TRACKER_THREADS=str(threads),
+            TRACKER_LOG_FORMAT="off",
+            TRACKER_RATELIMIT_ENABLED="false",
+            **{f"TRACKER_{key}": value for key, value in settings.items()},
+        )
+        self.process = subprocess.Popen(
+            [str(GUNICORN), "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self._wait_until_healthy()
+
+    def _wait_until_healthy(self, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("gunicorn stopped: " + self.process.stderr.read().decode(errors="replace")[-2000:])
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn on {self.url} did not become healthy in {seconds} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.process.stderr.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
