@@ -55,10 +55,12 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from . import errors, i18n, navigation
+    from .accounts.admin import bp as admin_bp
     from .accounts.views import bp as accounts_bp
+    from .audit.views import bp as audit_bp
     from .events.views import bp as events_bp
 
-    for blueprint in (i18n.bp, operations.bp, accounts_bp, events_bp):
+    for blueprint in (i18n.bp, operations.bp, accounts_bp, admin_bp, audit_bp, events_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     navigation.register(app)
