@@ -54,8 +54,9 @@ def _register_blueprints(app: Flask) -> None:
     from . import errors, i18n, navigation
     from .accounts.views import bp as accounts_bp
     from .events.views import bp as events_bp
+    from .mail.views import bp as invitations_bp
 
-    for blueprint in (i18n.bp, accounts_bp, events_bp):
+    for blueprint in (i18n.bp, accounts_bp, events_bp, invitations_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     navigation.register(app)
@@ -63,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .mail.cli import mail_cli
 
-    for group in (users_cli,):
+    for group in (users_cli, mail_cli):
         app.cli.add_command(group)
