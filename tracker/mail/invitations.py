@@ -149,7 +149,7 @@ def invitee_page(event_id: int, *, state: str | None, group_id: int | None, page
     )
     ids = [invitee.id for invitee in pagination.items]
     mails_query, mail, _state = _with_invitation_state(select(Invitee.id).select_from(Invitee), event_id)
-    mails = dict(db.session.execute(mails_query.add_columns(mail).where(Invitee.id.in_(ids))).tuples().all())
+    mails = dict(db.session.execute(mails_query.add_columns(mail).where(Invitee.id.in_(ids))).all())
     return pagination, mails
 
 
