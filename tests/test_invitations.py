@@ -84,7 +84,9 @@ def test_invitation_arrives_with_a_working_personal_link_in_both_parts(mail_app,
         assert find_by_token(token).id == invitee_id
         invitee = db.session.get(Invitee, invitee_id)
         assert invitee.invited_at is not None
-    assert organiser_client.get(f"/t/{token}").status_code in (200, 404)
+    personal_page = mail_app.test_client().get(f"/t/{token}")
+    assert personal_page.status_code == 200
+    assert "Infotag Mobilität" in personal_page.get_data(as_text=True)
 
 
 def test_english_invitee_gets_an_english_mail(mail_app, organiser_client, smtp_server):

@@ -55,8 +55,9 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .events.views import bp as events_bp
     from .mail.views import bp as invitations_bp
+    from .registration.views import bp as registration_bp
 
-    for blueprint in (i18n.bp, accounts_bp, events_bp, invitations_bp):
+    for blueprint in (i18n.bp, accounts_bp, events_bp, invitations_bp, registration_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     navigation.register(app)
