@@ -59,8 +59,10 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .audit.views import bp as audit_bp
     from .events.views import bp as events_bp
+    from .mail.views import bp as invitations_bp
+    from .registration.views import bp as registration_bp
 
-    for blueprint in (i18n.bp, operations.bp, accounts_bp, admin_bp, audit_bp, events_bp):
+    for blueprint in (i18n.bp, operations.bp, accounts_bp, admin_bp, audit_bp, events_bp, invitations_bp, registration_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     navigation.register(app)
@@ -68,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .mail.cli import mail_cli
 
-    for group in (users_cli,):
+    for group in (users_cli, mail_cli):
         app.cli.add_command(group)

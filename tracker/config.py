@@ -17,6 +17,14 @@ ENV_SETTINGS: dict[str, type] = {
     "MAIL_USERNAME": str,
     "MAIL_PASSWORD": str,
     "MAIL_SENDER": str,
+    "MAIL_POLL_INTERVAL": int,
+    "MAIL_BATCH_SIZE": int,
+    "MAIL_MAX_ATTEMPTS": int,
+    "MAIL_RETRY_BASE_SECONDS": int,
+    "MAIL_RETRY_MAX_SECONDS": int,
+    "MAIL_SENDING_TIMEOUT": int,
+    "MAIL_SMTP_TIMEOUT": int,
+    "MAIL_INVITATION_CHUNK": int,
     "BASE_URL": str,
     "PRIVACY_RETENTION_DAYS": int,
     "STREAM_RETENTION_DAYS": int,
@@ -41,6 +49,19 @@ DEFAULTS = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_SENDER": "Infotag <infotag@localhost>",
+    # The mail sender: seconds between polls of the outbox (--loop), mails claimed per SMTP connection.
+    "MAIL_POLL_INTERVAL": 5,
+    "MAIL_BATCH_SIZE": 50,
+    # Retries: the n-th failure waits BASE * 2**(n-1) seconds (at most MAX, plus up to 25 % jitter);
+    # after MAX_ATTEMPTS failures the mail is given up as failed.
+    "MAIL_MAX_ATTEMPTS": 8,
+    "MAIL_RETRY_BASE_SECONDS": 60,
+    "MAIL_RETRY_MAX_SECONDS": 6 * 3600,
+    # A mail still "sending" after this many seconds lost its sender: organisers see it as uncertain.
+    "MAIL_SENDING_TIMEOUT": 900,
+    "MAIL_SMTP_TIMEOUT": 30,
+    # Invitees handled per step while an invitation or reminder batch is queued.
+    "MAIL_INVITATION_CHUNK": 500,
     "BASE_URL": "http://127.0.0.1:5000",
     "REDIS_URL": None,
     "PRIVACY_RETENTION_DAYS": 90,
@@ -135,6 +156,9 @@ def finalize(config, instance_path: str) -> None:
         config["SECRET_KEY"] = instance_secret_key(instance_path)
     if len(config["SECRET_KEY"]) < 16:
         raise ConfigError("TRACKER_SECRET_KEY is too short: use at least 32 random characters.")
+    for name in ("MAIL_POLL_INTERVAL", "MAIL_BATCH_SIZE", "MAIL_MAX_ATTEMPTS", "MAIL_SMTP_TIMEOUT", "MAIL_INVITATION_CHUNK"):
+        if config[name] < 1:
+            raise ConfigError(f"{ENV_PREFIX}{name} must be at least 1.")
     if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
         raise ConfigError("Choose either TRACKER_MAIL_USE_TLS or TRACKER_MAIL_USE_SSL, not both.")
     if config.get("REDIS_URL"):

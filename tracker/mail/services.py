@@ -62,7 +62,6 @@ def queue_mail(
     message["To"] = recipient
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id
-    message["Content-Language"] = language
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     html_part = message.get_payload()[1]
@@ -76,6 +75,8 @@ def queue_mail(
             filename=attachment.filename,
             params=attachment.params,
         )
+    # Set last: set_content() and add_alternative() move or drop Content-* headers set before.
+    message["Content-Language"] = language
     mail = OutboxMail(
         kind=kind,
         recipient=recipient,
