@@ -61,5 +61,10 @@ class HallSeats:
         held_for_groups = sum(max(0, seats - self.used[group]) for group, seats in self.reserved.items())
         return max(0, self.free_in_hall - held_for_groups)
 
+    def groups_with_free_seats(self) -> tuple[list[int], bool]:
+        """Reserving groups that still have a seat, and whether everybody else has one."""
+        reserving = [group for group in self.reserved if self.free_for(group) > 0]
+        return reserving, self.free_for(None) > 0
+
     def take(self, group_id: int | None) -> None:
         self.used[group_id] += 1

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from ..audit.services import record
 from ..database import lock_row, utcnow
@@ -153,22 +154,25 @@ def _sync_ticket(registration: Registration, now: datetime) -> None:
         ticket.revoked_at = now
 
 
-def waiting_list(event: Event) -> list[Registration]:
+def _priority():
+    return func.coalesce(Group.waiting_priority, 0)
+
+
+def _waiting_query(event: Event):
     """Waiting registrations in promotion order: group priority (highest first), then time of joining."""
-    return list(
-        db.session.execute(
-            select(Registration)
-            .join(Invitee, Invitee.id == Registration.invitee_id)
-            .outerjoin(Group, Group.id == Invitee.group_id)
-            .where(Registration.event_id == event.id, Registration.status == Status.WAITING)
-            .order_by(
-                func.coalesce(Group.waiting_priority, 0).desc(),
-                Registration.waiting_since,
-                Registration.id,
-            )
-            .execution_options(populate_existing=True)
-        ).scalars()
+    return (
+        select(Registration)
+        .join(Invitee, Invitee.id == Registration.invitee_id)
+        .outerjoin(Group, Group.id == Invitee.group_id)
+        .where(Registration.event_id == event.id, Registration.status == Status.WAITING)
+        .order_by(_priority().desc(), Registration.waiting_since, Registration.id)
+        .options(contains_eager(Registration.invitee))
+        .execution_options(populate_existing=True)
     )
+
+
+def waiting_list(event: Event) -> list[Registration]:
+    return list(db.session.execute(_waiting_query(event)).scalars())
 
 
 def fill_freed_seats(event: Event, now: datetime | None = None) -> list[Registration]:
@@ -179,10 +183,14 @@ def fill_freed_seats(event: Event, now: datetime | None = None) -> list[Registra
     """
     now = now or utcnow()
     seats = HallSeats.load(event, now)
-    if seats.free_in_hall == 0:
+    reserving_groups, pool_open = seats.groups_with_free_seats()
+    if not reserving_groups and not pool_open:
         return []
+    eligible = Invitee.group_id.in_(reserving_groups)
+    if pool_open:
+        eligible = eligible | Invitee.group_id.is_(None) | Invitee.group_id.not_in(list(seats.reserved) or [-1])
     promoted = []
-    for registration in waiting_list(event):
+    for registration in db.session.execute(_waiting_query(event).where(eligible)).scalars():
         group_id = registration.invitee.group_id
         if seats.free_for(group_id) == 0:
             continue
@@ -201,7 +209,29 @@ def fill_freed_seats(event: Event, now: datetime | None = None) -> list[Registra
 
 def waiting_position(registration: Registration) -> int:
     """1 for the first on the waiting list."""
-    return next(i for i, other in enumerate(waiting_list(registration.invitee.event), 1) if other.id == registration.id)
+    mine = db.session.scalar(
+        select(_priority()).select_from(Invitee).outerjoin(Group, Group.id == Invitee.group_id)
+        .where(Invitee.id == registration.invitee_id)
+    )
+    ahead = db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .join(Invitee, Invitee.id == Registration.invitee_id)
+        .outerjoin(Group, Group.id == Invitee.group_id)
+        .where(
+            Registration.event_id == registration.event_id,
+            Registration.status == Status.WAITING,
+            (_priority() > mine)
+            | (
+                (_priority() == mine)
+                & (
+                    (Registration.waiting_since < registration.waiting_since)
+                    | ((Registration.waiting_since == registration.waiting_since) & (Registration.id < registration.id))
+                )
+            ),
+        )
+    )
+    return ahead + 1
 
 
 def hall_seat_free_for(invitee: Invitee, now: datetime | None = None) -> bool:
