@@ -328,3 +328,22 @@ def smtp_server():
 def mail_app(app_factory, smtp_server):
     """An app whose mail sender delivers to the test's SMTP server."""
     return app_factory(**smtp_server.config)
+@pytest.fixture
+def camera_browser(browser, tmp_path):
+    """A second Chromium whose fake camera plays a Y4M video of a fresh ticket's QR code: yields (browser, code)."""
+    from tracker.tickets.codes import new_ticket_code
+    from tracker.tickets.qr import qr_png
+
+    from .support.y4m import write_y4m
+
+    code = new_ticket_code()
+    video = tmp_path / "ticket.y4m"
+    write_y4m(video, qr_png(code, box_size=8))
+    args = CHROMIUM_ARGS + [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    chromium = browser.browser_type.launch(executable_path=CHROMIUM, args=args)
+    yield chromium, code
+    chromium.close()

@@ -58,11 +58,14 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.admin import bp as admin_bp
     from .accounts.views import bp as accounts_bp
     from .audit.views import bp as audit_bp
+    from .checkin.views import bp as checkin_bp
     from .events.views import bp as events_bp
     from .mail.views import bp as invitations_bp
     from .registration.views import bp as registration_bp
 
-    for blueprint in (i18n.bp, operations.bp, accounts_bp, admin_bp, audit_bp, events_bp, invitations_bp, registration_bp):
+    for blueprint in (
+        i18n.bp, operations.bp, accounts_bp, admin_bp, audit_bp, events_bp, invitations_bp, registration_bp, checkin_bp
+    ):
         app.register_blueprint(blueprint)
     errors.register(app)
     navigation.register(app)

@@ -1,7 +1,7 @@
 """Every model, imported in one place so that Alembic and relationships see them all."""
 from .accounts.models import Role, User  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
-from .checkin.models import CheckIn, Door, DoorDevice, ScanAttempt  # noqa: F401
+from .checkin.models import CheckIn, Door, DoorDevice, DoorStaffAssignment, ScanAttempt  # noqa: F401
 from .events.models import Event, Group, StreamKind  # noqa: F401
 from .invitees.models import Invitee, InviteeSource  # noqa: F401
 from .mail.models import InvitationBatch, MailStatus, OutboxMail  # noqa: F401

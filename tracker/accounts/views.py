@@ -13,7 +13,7 @@ bp = Blueprint("accounts", __name__)
 
 
 def home_for(user) -> str:
-    return url_for("events.index") if user.is_organiser else url_for("accounts.door_home")
+    return url_for("events.index") if user.is_organiser else url_for("checkin.door_home")
 
 
 @bp.get("/")
@@ -56,10 +56,3 @@ def logout():
         flash(_("You have been logged out."), "info")
     return redirect(url_for("accounts.login"))
 
-
-@bp.get("/door")
-def door_home():
-    """Landing page of door-staff accounts; the check-in area replaces its content."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login", next=request.path))
-    return render_template("accounts/door_home.html")

@@ -5,6 +5,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
+from ..events.models import Event
 from ..extensions import db
 
 
@@ -17,6 +18,8 @@ class Door(db.Model):
     #: Name shown on the scanner and in verdicts, e.g. "Eingang Nord".
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship()
 
 
 class DoorDevice(db.Model):
@@ -77,6 +80,8 @@ class CheckIn(db.Model):
     reverted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
+    door: Mapped[Door | None] = relationship()
+
 
 class ScanAttempt(db.Model):
     """Every scan with its verdict; the nonce makes a retried request return the same answer."""
@@ -103,3 +108,15 @@ class ScanAttempt(db.Model):
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     checkin: Mapped[CheckIn | None] = relationship()
+
+
+class DoorStaffAssignment(db.Model):
+    """A door-staff account allowed to scan at the doors of one event."""
+
+    __tablename__ = "door_staff_assignments"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,290 @@
+"""Check-in API under load through gunicorn, on SQLite and PostgreSQL, plus the browser's scan-to-verdict time.
+
+    .venv/bin/python benchmarks/checkin.py [--tickets 1500] [--backends sqlite postgresql] [--levels 8 32]
+
+For each backend: a scratch database (a temporary SQLite file, or a PostgreSQL database created and dropped
+on the server of --postgres-url), migrated; per concurrency level a fresh event with --tickets tickets and one
+paired door device; gunicorn on a free 127.0.0.1 port. The workload scans every ticket once plus 10 % repeats
+and 5 % forged codes, shuffled, from N client threads with keep-alive connections. Each level stops after
+--max-seconds. Then headless Chromium with a fake camera playing a real ticket's QR code measures the time from
+the camera frame that held the code to the verdict on screen. Only 127.0.0.1 is contacted.
+"""
+import argparse
+import http.client
+import json
+import os
+import queue
+import random
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+
+from tracker import create_app  # noqa: E402
+from tracker.checkin import services  # noqa: E402
+from tracker.checkin.views import CREDENTIAL_COOKIE  # noqa: E402
+from tracker.events.models import Event  # noqa: E402
+from tracker.extensions import db  # noqa: E402
+from tracker.invitees.services import add_invitee  # noqa: E402
+from tracker.registration.models import Registration, Ticket  # noqa: E402
+from tracker.tickets.codes import new_ticket_code  # noqa: E402
+
+SECRET = "benchmark-secret-" + "x" * 32
+CHROMIUM = "/usr/bin/chromium"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+class ScratchDatabase:
+    def __init__(self, kind: str, postgres_url: str, workdir: Path):
+        self.kind = kind
+        self.postgres_url = postgres_url
+        if kind == "sqlite":
+            self.url = f"sqlite:///{workdir / 'bench.sqlite'}"
+        else:
+            self.name = f"tracker_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+            with sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
+            self.url = postgres_url.rsplit("/", 1)[0] + "/" + self.name
+        self.app = create_app({"SQLALCHEMY_DATABASE_URI": self.url, "SECRET_KEY": SECRET, "TESTING": True})
+        with self.app.app_context():
+            upgrade(directory=str(ROOT / "tracker" / "migrations"))
+
+    def drop(self) -> None:
+        with self.app.app_context():
+            db.engine.dispose()
+        if self.kind == "postgresql":
+            with sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def event_with_tickets(self, tickets: int, title: str) -> tuple[int, str, list[str]]:
+        """A new event with one door, a paired device (its credential) and `tickets` valid ticket codes."""
+        from datetime import timedelta
+
+        with self.app.app_context():
+            starts = services.utcnow() + timedelta(days=1)
+            event = Event(title=title, starts_at=starts, ends_at=starts + timedelta(hours=4), venue="Sitzungssaal",
+                          hall_capacity=tickets)
+            db.session.add(event)
+            db.session.flush()
+            door = services.create_door(event, "Eingang Nord")
+            _, pairing_code = services.start_pairing(door, "Benchmark")
+            codes = []
+            for number in range(tickets):
+                invitee = add_invitee(event, name=f"Gast {number}", email=f"gast{number}@bench.example")
+                registration = Registration(event_id=event.id, invitee=invitee, mode="hall", status="confirmed")
+                code = new_ticket_code()
+                registration.tickets.append(Ticket(code=code))
+                db.session.add(registration)
+                codes.append(code)
+            db.session.flush()
+            _, credential = services.complete_pairing(pairing_code)
+            db.session.commit()
+            return door.id, credential, codes
+
+
+class Gunicorn:
+    def __init__(self, database_url: str, workers: int, threads: int):
+        self.port = free_port()
+        env = dict(os.environ, TRACKER_DATABASE_URL=database_url, TRACKER_SECRET_KEY=SECRET,
+                   TRACKER_RATELIMIT_ENABLED="false", TRACKER_BASE_URL=f"http://127.0.0.1:{self.port}")
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers",
+             str(workers), "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
+             "wsgi:app"],
+            cwd=ROOT, env=env,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def forged_code() -> str:
+    """A code of the right shape whose check character is wrong."""
+    code = new_ticket_code()
+    return code[:-1] + ("1" if code[-1] != "1" else "2")
+
+
+def run_level(port: int, door_id: int, credential: str, codes: list[str], scanners: int, max_seconds: float) -> dict:
+    work = list(codes)
+    work += random.sample(codes, len(codes) // 10)
+    work += [forged_code() for _ in range(len(codes) // 20)]
+    random.shuffle(work)
+    jobs: queue.SimpleQueue = queue.SimpleQueue()
+    for code in work:
+        jobs.put(code)
+    latencies: list[float] = []
+    verdicts: dict[str, int] = {}
+    failures = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + max_seconds
+    headers = {"Content-Type": "application/json", "X-Tracker-Scanner": "1",
+               "Cookie": f"{CREDENTIAL_COOKIE}={credential}"}
+
+    def scanner():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, seen = [], {}
+        while time.monotonic() < stop_at:
+            try:
+                code = jobs.get_nowait()
+            except queue.Empty:
+                break
+            body = json.dumps({"door": door_id, "nonce": secrets.token_hex(12), "code": code})
+            started = time.perf_counter()
+            try:
+                connection.request("POST", "/api/checkin/scan", body, headers)
+                response = connection.getresponse()
+                data = json.loads(response.read())
+            except (OSError, http.client.HTTPException) as error:
+                failures.append(repr(error))
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                continue
+            mine.append(time.perf_counter() - started)
+            verdict = data.get("verdict") or f"http {response.status}"
+            seen[verdict] = seen.get(verdict, 0) + 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            for verdict, count in seen.items():
+                verdicts[verdict] = verdicts.get(verdict, 0) + count
+
+    threads = [threading.Thread(target=scanner) for _ in range(scanners)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max_seconds + 60)
+    elapsed = time.perf_counter() - began
+    return {
+        "scanners": scanners,
+        "requests": len(latencies),
+        "planned": len(work),
+        "seconds": elapsed,
+        "scans_per_second": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p95_ms": percentile(latencies, 0.95) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "verdicts": verdicts,
+        "failures": len(failures),
+    }
+
+
+def browser_scan_to_verdict(database: ScratchDatabase, samples: int, workdir: Path) -> list[int]:
+    """Milliseconds from the camera frame that held the code to the verdict shown, `samples` times."""
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from support.y4m import write_y4m
+
+    from tracker.tickets.qr import qr_png
+
+    door_id, credential, codes = database.event_with_tickets(samples, "Kamera")
+    server = Gunicorn(database.url, workers=2, threads=4)
+    timings = []
+    try:
+        with sync_playwright() as playwright:
+            for code in codes:
+                video = workdir / "ticket.y4m"
+                write_y4m(video, qr_png(code, box_size=8))
+                chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+                    "--no-sandbox", "--disable-gpu", "--use-fake-device-for-media-stream",
+                    "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
+                context = chromium.new_context(permissions=["camera"])
+                context.add_cookies([{"name": CREDENTIAL_COOKIE, "value": credential, "domain": "127.0.0.1",
+                                      "path": "/"}])
+                page = context.new_page()
+                page.goto(f"http://127.0.0.1:{server.port}/door/{door_id}/scan")
+                page.click("#camera-toggle")
+                page.wait_for_selector("#verdict.verdict--green", timeout=30_000)
+                timings.append(int(page.get_attribute("#verdict", "data-scan-ms")))
+                chromium.close()
+    finally:
+        server.stop()
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1500)
+    parser.add_argument("--levels", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--max-seconds", type=float, default=60)
+    parser.add_argument("--browser-samples", type=int, default=5)
+    args = parser.parse_args()
+    args.tickets = min(args.tickets, 20_000)
+    args.browser_samples = min(args.browser_samples, 20)
+
+    workdir = Path(tempfile.mkdtemp(prefix="checkin-bench-"))
+    try:
+        for kind in args.backends:
+            database = ScratchDatabase(kind, args.postgres_url, workdir)
+            try:
+                for level in args.levels:
+                    door_id, credential, codes = database.event_with_tickets(args.tickets, f"Last {level}")
+                    server = Gunicorn(database.url, args.workers, args.threads)
+                    try:
+                        result = run_level(server.port, door_id, credential, codes, level, args.max_seconds)
+                    finally:
+                        server.stop()
+                    print(
+                        f"{kind:10} scanners={level:3} requests={result['requests']}/{result['planned']} "
+                        f"in {result['seconds']:.1f}s: {result['scans_per_second']:.0f} scans/s, "
+                        f"p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+                        f"failures {result['failures']}, verdicts {result['verdicts']}",
+                        flush=True,
+                    )
+                if kind == args.backends[0] and args.browser_samples and Path(CHROMIUM).exists():
+                    timings = browser_scan_to_verdict(database, args.browser_samples, workdir)
+                    print(
+                        f"{kind:10} browser scan-to-verdict (fake camera, {len(timings)} scans): "
+                        f"median {statistics.median(timings)} ms, max {max(timings)} ms, all {timings}",
+                        flush=True,
+                    )
+            finally:
+                database.drop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

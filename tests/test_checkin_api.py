@@ -1,0 +1,359 @@
+"""The check-in API: every verdict, retries with the same nonce, bad bodies, access, undo, walk-ins, exits."""
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tracker.audit.models import AuditEntry
+from tracker.checkin import services
+from tracker.checkin.models import CheckIn, Door, DoorDevice, ScanAttempt
+from tracker.checkin.views import CREDENTIAL_COOKIE
+from tracker.database import utcnow
+from tracker.extensions import db
+from tracker.registration.models import Registration
+
+from .conftest import login
+from .factories import make_event, make_group, make_invitee, make_registration, make_user
+
+HEADERS = {"X-Tracker-Scanner": "1"}
+_nonces = iter(range(10**6))
+
+
+def nonce() -> str:
+    return f"nonce-{next(_nonces):08d}"
+
+
+def scan(client, door_id, code=None, **fields):
+    body = {"door": door_id, "nonce": fields.pop("nonce", None) or nonce(), **fields}
+    if code is not None:
+        body["code"] = code
+    response = client.post("/api/checkin/scan", json=body, headers=HEADERS)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+@pytest.fixture
+def hall(app, client):
+    """An event with two doors, a group and a logged-in organiser."""
+    with app.app_context():
+        event = make_event(hall_capacity=3)
+        group = make_group(event, "Stadtrat")
+        north = services.create_door(event, "Eingang Nord")
+        south = services.create_door(event, "Eingang Süd")
+        organiser = make_user("organiser")
+        db.session.commit()
+        ids = dict(event=event.id, group=group.id, north=north.id, south=south.id)
+    login(client, organiser)
+    return ids
+
+
+def guest(app, hall, mode="hall", status="confirmed", group=True, **fields):
+    """A registration of the hall event; returns (registration id, invitee id, ticket code)."""
+    from tracker.events.models import Event, Group
+
+    with app.app_context():
+        event = db.session.get(Event, hall["event"])
+        invitee = make_invitee(event, group=db.session.get(Group, hall["group"]) if group else None, **fields)
+        registration = make_registration(invitee, mode=mode, status=status)
+        code = registration.active_ticket.code if registration.active_ticket else None
+        db.session.commit()
+        return registration.id, invitee.id, code
+
+
+def test_valid_ticket_then_already_checked_in_at_another_door(app, client, hall):
+    _, _, code = guest(app, hall, name="Erika Mustermann")
+    first = scan(client, hall["north"], code)
+    assert (first["verdict"], first["tone"], first["title"]) == ("valid", "green", "Einlass gewährt")
+    assert first["guest"]["name"] == "Erika Mustermann" and first["guest"]["group"] == "Stadtrat"
+    assert first["counts"] == {"present": 1, "inside": None, "capacity": 3}
+    again = scan(client, hall["south"], code.lower())
+    assert (again["verdict"], again["tone"]) == ("already_checked_in", "red")
+    assert "Eingang Nord" in again["reason"] and again["checked_in_door"] == "Eingang Nord"
+    assert again["counts"]["present"] == 1
+
+
+def test_livestream_guest_is_moved_to_a_free_hall_seat_with_one_tap(app, client, hall):
+    _, invitee_id, code = guest(app, hall, mode="stream")
+    answer = scan(client, hall["north"], code)
+    assert (answer["verdict"], answer["tone"], answer["actions"]) == ("stream_only", "amber", ["move_to_hall"])
+    assert "Freie Plätze im Sitzungssaal: 3." in answer["reason"]
+    moved = scan(client, hall["north"], invitee=invitee_id, move_to_hall=True)
+    assert moved["verdict"] == "valid" and moved["counts"]["present"] == 1
+    with app.app_context():
+        registration = db.session.execute(select(Registration).where(Registration.invitee_id == invitee_id)).scalar_one()
+        assert (registration.mode, registration.status) == ("hall", "confirmed")
+        assert db.session.execute(select(AuditEntry.action).where(AuditEntry.action == "checkin.moved_to_hall")).first()
+
+
+def test_no_seat_for_livestream_or_waiting_guest_when_the_hall_is_full(app, client, hall):
+    for _ in range(3):
+        guest(app, hall)
+    _, _, stream_code = guest(app, hall, mode="stream")
+    _, _, waiting_code = guest(app, hall, status="waiting")
+    waiting = scan(client, hall["north"], waiting_code)
+    assert (waiting["verdict"], waiting["tone"], waiting["actions"]) == ("waiting", "amber", [])
+    assert "Kein Platz im Sitzungssaal frei." in waiting["reason"]
+    refused = scan(client, hall["north"], stream_code, move_to_hall=True)
+    assert (refused["verdict"], refused["tone"]) == ("no_seat", "red")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CheckIn.id))) == 0
+
+
+def test_waiting_guest_takes_a_free_seat(app, client, hall):
+    _, _, code = guest(app, hall, status="waiting")
+    answer = scan(client, hall["north"], code)
+    assert (answer["verdict"], answer["actions"]) == ("waiting", ["move_to_hall"])
+    assert scan(client, hall["north"], code, move_to_hall=True)["verdict"] == "valid"
+
+
+def test_cancelled_declined_replaced_wrong_event_unknown_and_forged(app, client, hall):
+    from tracker.registration.models import Ticket
+    from tracker.tickets.codes import new_ticket_code
+
+    registration_id, _, cancelled_code = guest(app, hall)
+    _, _, replaced_code = guest(app, hall)
+    with app.app_context():
+        registration = db.session.get(Registration, registration_id)
+        registration.status = "cancelled"
+        registration.active_ticket.revoked_at = utcnow()
+        old = db.session.execute(select(Ticket).where(Ticket.code == replaced_code)).scalar_one()
+        old.revoked_at = utcnow()
+        db.session.flush()
+        db.session.add(Ticket(registration_id=old.registration_id, code=new_ticket_code()))
+        other = make_event(title="Infotag Mobilität")
+        declined = make_registration(make_invitee(other), status="declined", with_ticket=False)
+        declined.tickets.append(Ticket(code=new_ticket_code(), revoked_at=utcnow()))
+        elsewhere = make_registration(make_invitee(other)).active_ticket.code
+        declined_code = declined.tickets[0].code
+        db.session.commit()
+    assert scan(client, hall["north"], cancelled_code)["verdict"] == "cancelled"
+    assert scan(client, hall["north"], replaced_code)["verdict"] == "replaced"
+    wrong = scan(client, hall["north"], elsewhere)
+    assert wrong["verdict"] == "wrong_event" and "Infotag Mobilität" in wrong["reason"]
+    assert scan(client, hall["north"], declined_code)["verdict"] == "wrong_event"
+    assert scan(client, hall["north"], new_ticket_code())["verdict"] == "unknown"
+    mistyped = cancelled_code[:5] + ("A" if cancelled_code[5] != "A" else "B") + cancelled_code[6:]
+    forged = scan(client, hall["north"], mistyped)
+    assert (forged["verdict"], forged["tone"], forged["title"]) == ("forged", "red", "Ungültiger Code")
+    assert scan(client, hall["north"], "<script>alert(1)</script>")["verdict"] == "forged"
+    with app.app_context():
+        logged = db.session.execute(select(ScanAttempt.verdict).order_by(ScanAttempt.id)).scalars().all()
+        assert logged == ["cancelled", "replaced", "wrong_event", "wrong_event", "unknown", "forged", "forged"]
+        assert db.session.scalar(select(func.count(CheckIn.id))) == 0
+
+
+def test_declined_guest_of_this_event(app, client, hall):
+    from tracker.events.models import Event
+    from tracker.registration.models import Ticket
+    from tracker.tickets.codes import new_ticket_code
+
+    with app.app_context():
+        registration = make_registration(make_invitee(db.session.get(Event, hall["event"])), status="declined")
+        registration.tickets.append(Ticket(code=new_ticket_code(), revoked_at=utcnow()))
+        db.session.commit()
+        code = registration.tickets[0].code
+    answer = scan(client, hall["north"], code)
+    assert (answer["verdict"], answer["tone"]) == ("declined", "red")
+
+
+def test_a_retried_request_gets_the_same_answer_and_never_a_second_check_in(app, client, hall):
+    _, _, code = guest(app, hall)
+    first = scan(client, hall["north"], code, nonce="retry-0001")
+    retried = scan(client, hall["north"], code, nonce="retry-0001")
+    assert retried == first and first["verdict"] == "valid"
+    assert scan(client, hall["north"], code, nonce="retry-0002")["verdict"] == "already_checked_in"
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CheckIn.id))) == 1
+        assert db.session.scalar(select(func.count(ScanAttempt.id))) == 2
+
+
+@pytest.mark.parametrize(
+    "body, headers, message",
+    [
+        ("not json", {"Content-Type": "application/json", **HEADERS}, "kein gültiges JSON-Objekt"),
+        ("[1, 2]", {"Content-Type": "application/json", **HEADERS}, "kein gültiges JSON-Objekt"),
+        ('{"door": 1, "nonce": "abcdefgh", "code": "X"}', {"Content-Type": "text/plain", **HEADERS}, "als JSON"),
+        ('{"door": 1, "nonce": "abcdefgh", "code": "X"}', {"Content-Type": "application/json"}, "X-Tracker-Scanner"),
+        ('{"door": "1", "nonce": "abcdefgh", "code": "X"}', {"Content-Type": "application/json", **HEADERS}, "„door“"),
+        ('{"door": 1, "nonce": "short", "code": "X"}', {"Content-Type": "application/json", **HEADERS}, "„nonce“"),
+        ('{"door": 1, "nonce": "abcdefgh"}', {"Content-Type": "application/json", **HEADERS}, "entweder"),
+        ('{"door": 1, "nonce": "abcdefgh", "code": 5}', {"Content-Type": "application/json", **HEADERS}, "„code“"),
+        ('{"door": 1, "nonce": "abcdefgh", "code": "X", "exit": "yes"}', {"Content-Type": "application/json", **HEADERS}, "„exit“"),
+    ],
+)
+def test_bad_requests_get_a_clear_400_and_change_nothing(app, client, hall, body, headers, message):
+    response = client.post("/api/checkin/scan", data=body, headers=headers)
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ScanAttempt.id))) == 0
+
+
+def test_unknown_door_is_404_json(app, client, hall):
+    response = client.post("/api/checkin/scan", json={"door": 999, "nonce": nonce(), "code": "X"}, headers=HEADERS)
+    assert response.status_code == 404 and response.get_json()["error"] == "Diesen Eingang gibt es nicht."
+
+
+def _pair(app, door_id, label="Tablet"):
+    with app.app_context():
+        _, code = services.start_pairing(db.session.get(Door, door_id), label)
+        db.session.commit()
+    return code
+
+
+def paired_client(app, door_id):
+    client = app.test_client()
+    code = _pair(app, door_id)
+    response = client.post(f"/door/pair/{code}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/door/{door_id}/scan")
+    return client
+
+
+def test_access_devices_and_door_staff(app, hall):
+    _, _, code = guest(app, hall)
+    anonymous = app.test_client()
+    assert anonymous.post("/api/checkin/scan", json={"door": hall["north"], "nonce": nonce(), "code": code},
+                          headers=HEADERS).status_code == 403
+    device = paired_client(app, hall["north"])
+    assert device.get_cookie(CREDENTIAL_COOKIE).http_only
+    body = {"door": hall["south"], "nonce": nonce(), "code": code}
+    assert device.post("/api/checkin/scan", json=body, headers=HEADERS).status_code == 403
+    assert scan(device, hall["north"], code)["verdict"] == "valid"
+    with app.app_context():
+        checkin = db.session.execute(select(CheckIn)).scalar_one()
+        assert checkin.device_id is not None and checkin.door_id == hall["north"]
+        services.revoke_device(db.session.get(DoorDevice, checkin.device_id))
+        db.session.commit()
+    assert device.post("/api/checkin/scan", json={**body, "door": hall["north"]}, headers=HEADERS).status_code == 403
+
+    with app.app_context():
+        staff = make_user("door")
+        db.session.commit()
+    staff_client = app.test_client()
+    login(staff_client, staff)
+    assert staff_client.post("/api/checkin/scan", json=body, headers=HEADERS).status_code == 403
+    with app.app_context():
+        from tracker.events.models import Event
+
+        services.assign_staff(db.session.get(Event, hall["event"]), staff)
+        db.session.commit()
+    assert scan(staff_client, hall["south"], code)["verdict"] == "already_checked_in"
+
+
+def test_a_pairing_code_works_once_and_not_after_expiry(app, hall):
+    code = _pair(app, hall["north"])
+    client = app.test_client()
+    assert "Eingang Nord" in client.get(f"/door/pair/{code}").get_data(as_text=True)
+    assert client.post(f"/door/pair/{code}").status_code == 302
+    assert app.test_client().post(f"/door/pair/{code}").status_code == 404
+    late = _pair(app, hall["north"])
+    with app.app_context():
+        device = db.session.execute(
+            select(DoorDevice).where(DoorDevice.pairing_hash == services.sha256(late))
+        ).scalar_one()
+        device.pairing_expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert app.test_client().get(f"/door/pair/{late}").status_code == 404
+
+
+def test_undo_last_check_in_at_the_door_within_minutes(app, client, hall):
+    _, _, old_code = guest(app, hall)
+    _, _, code = guest(app, hall, name="Max Muster")
+    scan(client, hall["north"], old_code)
+    with app.app_context():
+        db.session.execute(select(CheckIn)).scalar_one().checked_in_at = utcnow() - timedelta(minutes=10)
+        db.session.commit()
+    scan(client, hall["north"], code)
+    response = client.post("/api/checkin/undo", json={"door": hall["north"]}, headers=HEADERS).get_json()
+    assert response["undone"] and response["message"] == "Einlass von Max Muster rückgängig gemacht."
+    assert response["counts"]["present"] == 1
+    again = client.post("/api/checkin/undo", json={"door": hall["north"]}, headers=HEADERS).get_json()
+    assert not again["undone"]
+    assert scan(client, hall["north"], code)["verdict"] == "valid"
+    with app.app_context():
+        assert db.session.execute(select(AuditEntry.action).where(AuditEntry.action == "checkin.undone")).first()
+
+
+def test_walk_ins_on_the_list_or_not(app, client, hall):
+    _, listed_id, _ = guest(app, hall, status="declined")
+    found = scan(client, hall["north"], invitee=listed_id)
+    assert (found["verdict"], found["tone"], found["actions"]) == ("not_registered", "amber", ["walk_in"])
+    body = {"door": hall["north"], "nonce": nonce(), "invitee": listed_id}
+    listed = client.post("/api/checkin/walk-in", json=body, headers=HEADERS).get_json()
+    assert listed["verdict"] == "valid"
+    stranger = {"door": hall["north"], "nonce": nonce(), "name": "Spontan Gast"}
+    answer = client.post("/api/checkin/walk-in", json=stranger, headers=HEADERS).get_json()
+    assert answer["verdict"] == "valid" and answer["guest"]["name"] == "Spontan Gast"
+    assert client.post("/api/checkin/walk-in", json=stranger, headers=HEADERS).get_json() == answer
+    guest(app, hall)
+    full = client.post("/api/checkin/walk-in", json={**stranger, "nonce": nonce(), "name": "Zu spät"}, headers=HEADERS)
+    assert full.get_json()["verdict"] == "no_seat"
+    bad = client.post("/api/checkin/walk-in", json={**stranger, "nonce": nonce(), "email": "kein-mail"}, headers=HEADERS)
+    assert bad.status_code == 400 and "E-Mail" in bad.get_json()["error"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CheckIn.id))) == 2
+        sources = db.session.execute(select(Registration)).scalars().all()
+        assert sum(1 for r in sources if r.invitee.source == "walk_in") == 1
+
+
+def test_exit_scans_count_the_people_inside(app, client, hall):
+    from tracker.events.models import Event
+
+    with app.app_context():
+        db.session.get(Event, hall["event"]).checkout_enabled = True
+        db.session.commit()
+    _, _, code = guest(app, hall)
+    assert scan(client, hall["north"], code)["counts"] == {"present": 1, "inside": 1, "capacity": 3}
+    out = scan(client, hall["north"], code, exit=True)
+    assert out["verdict"] == "checked_out" and out["counts"] == {"present": 1, "inside": 0, "capacity": 3}
+    assert scan(client, hall["north"], code, exit=True)["verdict"] == "not_inside"
+    back = scan(client, hall["south"], code)
+    assert back["verdict"] == "valid" and back["title"] == "Willkommen zurück" and back["counts"]["inside"] == 1
+
+
+def test_search_finds_guests_by_name(app, client, hall):
+    guest(app, hall, name="Anna Schmidt")
+    guest(app, hall, name="Berta Schmidtke", mode="stream")
+    response = client.get(f"/api/checkin/search?door={hall['north']}&q=schmidt")
+    names = [(r["name"], r["status"]) for r in response.get_json()["results"]]
+    assert names == [("Anna Schmidt", "Sitzungssaal"), ("Berta Schmidtke", "Livestream")]
+    assert client.get(f"/api/checkin/search?door={hall['north']}&q=a").status_code == 400
+    assert client.get("/api/checkin/search?door=x&q=anna").status_code == 400
+
+
+def test_four_doors_scanning_the_same_thousand_tickets_admit_each_exactly_once(app_factory):
+    app = app_factory()
+    with app.app_context():
+        event = make_event(hall_capacity=1000)
+        doors = [services.create_door(event, f"Eingang {n}") for n in range(4)]
+        codes = [make_registration(make_invitee(event)).active_ticket.code for _ in range(1000)]
+        db.session.commit()
+        door_ids = [door.id for door in doors]
+    clients = [paired_client(app, door_id) for door_id in door_ids]
+    verdicts: list[str] = []
+    lock = threading.Lock()
+
+    def scanner(client, door_id, number):
+        mine = []
+        for index, code in enumerate(codes):
+            body = {"door": door_id, "nonce": f"d{number}-{index:06d}", "code": code}
+            response = client.post("/api/checkin/scan", json=body, headers=HEADERS)
+            mine.append(response.get_json()["verdict"])
+        with lock:
+            verdicts.extend(mine)
+
+    threads = [threading.Thread(target=scanner, args=(c, d, n)) for n, (c, d) in enumerate(zip(clients, door_ids))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    assert verdicts.count("valid") == 1000
+    assert verdicts.count("already_checked_in") == 3000
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CheckIn.id))) == 1000
+        assert db.session.scalar(select(func.count(func.distinct(CheckIn.registration_id)))) == 1000
+        assert db.session.scalar(select(func.count(ScanAttempt.id))) == 4000
+        stored = db.session.execute(select(ScanAttempt.response).limit(1)).scalar_one()
+        assert json.loads(stored)["verdict"] in ("valid", "already_checked_in")

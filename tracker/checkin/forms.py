@@ -1,0 +1,30 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+
+class DoorForm(FlaskForm):
+    name = StringField(_l("Name of the door"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Add door"))
+
+
+class PairingForm(FlaskForm):
+    label = StringField(_l("Device name"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Show pairing code"))
+
+
+class StaffForm(FlaskForm):
+    user_id = SelectField(_l("Door-staff account"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("Assign"))
+
+
+class CheckoutForm(FlaskForm):
+    checkout_enabled = BooleanField(_l("Scan exits too, to count the people inside now"))
+    submit = SubmitField(_l("Save"))
+
+
+class ActionForm(FlaskForm):
+    """A button that posts with a CSRF token (revoke, revert, remove)."""
+
+    submit = SubmitField()

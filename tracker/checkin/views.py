@@ -1,0 +1,440 @@
+"""Door check-in: the organiser's Einlass tab, pairing, the door landing and scanner, and the JSON API."""
+import re
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.access import organiser_required
+from ..accounts.models import User
+from ..events.models import Event
+from ..extensions import csrf, db
+from ..navigation import event_tab
+from . import services
+from .forms import ActionForm, CheckoutForm, DoorForm, PairingForm, StaffForm
+from .models import CheckIn, Door, DoorDevice
+from .services import Scanner
+
+bp = Blueprint("checkin", __name__)
+event_tab("Door check-in", "checkin.manage", 50)
+
+#: Cookie that holds a paired device's credential (its SHA-256 is DoorDevice.credential_hash).
+CREDENTIAL_COOKIE = "door_device"
+CREDENTIAL_MAX_AGE = 3 * 24 * 3600
+#: Header every API request must carry: browsers cannot send it cross-site without a CORS preflight we never allow.
+SCANNER_HEADER = "X-Tracker-Scanner"
+_NONCE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_MAX_CODE_LENGTH = 200
+
+
+# --- Organiser: the Einlass tab ------------------------------------------------------------------------------
+
+
+def _event(event_id: int) -> Event:
+    return db.get_or_404(Event, event_id)
+
+
+def _door_of(event: Event, door_id: int) -> Door:
+    door = db.session.get(Door, door_id)
+    if door is None or door.event_id != event.id:
+        abort(404)
+    return door
+
+
+@bp.get("/events/<int:event_id>/checkin")
+@organiser_required
+def manage(event_id: int):
+    event = _event(event_id)
+    return _render_manage(event, DoorForm(), StaffForm())
+
+
+def _render_manage(event: Event, door_form: DoorForm, staff_form: StaffForm, status: int = 200):
+    doors = services.doors_of([event.id])[event.id]
+    devices = {
+        door.id: db.session.execute(
+            db.select(DoorDevice).where(DoorDevice.door_id == door.id).order_by(DoorDevice.created_at)
+        ).scalars().all()
+        for door in doors
+    }
+    staff = services.assigned_staff(event)
+    staff_form.user_id.choices = [(u.id, f"{u.name} ({u.email})") for u in services.door_staff_accounts() if u not in staff]
+    return render_template(
+        "checkin/manage.html",
+        event=event,
+        doors=doors,
+        devices=devices,
+        staff=staff,
+        door_form=door_form,
+        pairing_form=PairingForm(),
+        staff_form=staff_form,
+        checkout_form=CheckoutForm(checkout_enabled=event.checkout_enabled),
+        action_form=ActionForm(),
+        counts=services.hall_counts(event),
+        recent=services.recent_checkins(event),
+        now=services.utcnow(),
+    ), status
+
+
+@bp.post("/events/<int:event_id>/checkin/doors")
+@organiser_required
+def create_door(event_id: int):
+    event = _event(event_id)
+    form = DoorForm()
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        if any(door.name.lower() == name.lower() for door in services.doors_of([event.id])[event.id]):
+            form.name.errors.append(_("This event already has a door with this name."))
+        else:
+            services.create_door(event, name)
+            db.session.commit()
+            flash(_("Door “%(name)s” added.", name=name), "success")
+            return redirect(url_for("checkin.manage", event_id=event.id))
+    return _render_manage(event, form, StaffForm(formdata=None), 400)
+
+
+@bp.post("/events/<int:event_id>/checkin/doors/<int:door_id>/devices")
+@organiser_required
+def start_pairing(event_id: int, door_id: int):
+    event = _event(event_id)
+    door = _door_of(event, door_id)
+    form = PairingForm()
+    if not form.validate_on_submit():
+        flash(_("Please give the device a name (at most 100 characters)."), "error")
+        return redirect(url_for("checkin.manage", event_id=event.id))
+    device, code = services.start_pairing(door, form.label.data)
+    db.session.commit()
+    link = current_app.config["BASE_URL"] + url_for("checkin.pair", code=code)
+    image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, border=4)
+    return render_template(
+        "checkin/pairing.html", event=event, door=door, device=device, link=link,
+        qr_svg=image.to_string(encoding="unicode"),
+    )
+
+
+@bp.post("/events/<int:event_id>/checkin/devices/<int:device_id>/revoke")
+@organiser_required
+def revoke_device(event_id: int, device_id: int):
+    event = _event(event_id)
+    device = db.session.get(DoorDevice, device_id)
+    if device is None or device.door.event_id != event.id:
+        abort(404)
+    return _button_action(
+        event, lambda: services.revoke_device(device), _("Device “%(label)s” can no longer scan.", label=device.label)
+    )
+
+
+@bp.post("/events/<int:event_id>/checkin/staff")
+@organiser_required
+def assign_staff(event_id: int):
+    event = _event(event_id)
+    form = StaffForm()
+    form.user_id.choices = [(u.id, u.name) for u in services.door_staff_accounts()]
+    if form.validate_on_submit():
+        user = db.session.get(User, form.user_id.data)
+        services.assign_staff(event, user)
+        db.session.commit()
+        flash(_("%(name)s may now scan at this event's doors.", name=user.name), "success")
+        return redirect(url_for("checkin.manage", event_id=event.id))
+    return _render_manage(event, DoorForm(formdata=None), form, 400)
+
+
+@bp.post("/events/<int:event_id>/checkin/staff/<int:user_id>/remove")
+@organiser_required
+def unassign_staff(event_id: int, user_id: int):
+    event = _event(event_id)
+    user = db.get_or_404(User, user_id)
+    return _button_action(
+        event, lambda: services.unassign_staff(event, user),
+        _("%(name)s can no longer scan at this event.", name=user.name),
+    )
+
+
+@bp.post("/events/<int:event_id>/checkin/checkout")
+@organiser_required
+def set_checkout(event_id: int):
+    event = _event(event_id)
+    form = CheckoutForm()
+    if form.validate_on_submit():
+        services.set_checkout(event, form.checkout_enabled.data)
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return redirect(url_for("checkin.manage", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/checkin/checkins/<int:checkin_id>/revert")
+@organiser_required
+def revert_checkin(event_id: int, checkin_id: int):
+    event = _event(event_id)
+    checkin = db.session.get(CheckIn, checkin_id)
+    if checkin is None or checkin.event_id != event.id:
+        abort(404)
+    return _button_action(
+        event, lambda: services.revert_checkin(checkin, current_user),
+        _("The check-in was reverted; the guest no longer counts as present."),
+    )
+
+
+def _button_action(event: Event, act, message: str):
+    """Run the action of a row's button (its CSRF token checked), commit, confirm, and go back to the tab."""
+    if ActionForm().validate_on_submit():
+        act()
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("checkin.manage", event_id=event.id))
+
+
+# --- Door devices and door staff ---------------------------------------------------------------------------------
+
+
+def _current_device() -> DoorDevice | None:
+    return services.device_for_credential(request.cookies.get(CREDENTIAL_COOKIE))
+
+
+def _pairing_device(code: str) -> DoorDevice | None:
+    device = db.session.execute(
+        db.select(DoorDevice).where(DoorDevice.pairing_hash == services.sha256(code))
+    ).scalar_one_or_none()
+    if device is None or device.revoked_at or device.pairing_expires_at < services.utcnow():
+        return None
+    return device
+
+
+@bp.get("/door")
+def door_home():
+    """Where door staff and paired devices land: their doors to choose from."""
+    device = _current_device()
+    if device is not None and not current_user.is_authenticated:
+        db.session.commit()
+        return redirect(url_for("checkin.scanner", door_id=device.door_id))
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.path))
+    events = services.events_for_door_staff(current_user)
+    doors = services.doors_of([event.id for event in events])
+    return render_template("checkin/door_home.html", events=events, doors=doors, device=device)
+
+
+@bp.get("/door/pair")
+def pair_with_camera():
+    """A page whose camera reads the organiser's pairing QR code."""
+    return render_template("checkin/pair_scan.html")
+
+
+@bp.get("/door/pair/<code>")
+def pair(code: str):
+    device = _pairing_device(code)
+    if device is None:
+        return render_template("checkin/pair_invalid.html"), 404
+    event = db.session.get(Event, device.door.event_id)
+    return render_template("checkin/pair_confirm.html", device=device, event=event, form=ActionForm())
+
+
+@bp.post("/door/pair/<code>")
+def complete_pairing(code: str):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    paired = services.complete_pairing(code)
+    if paired is None:
+        return render_template("checkin/pair_invalid.html"), 404
+    device, credential = paired
+    db.session.commit()
+    response = redirect(url_for("checkin.scanner", door_id=device.door_id))
+    response.set_cookie(
+        CREDENTIAL_COOKIE, credential, max_age=CREDENTIAL_MAX_AGE, httponly=True, samesite="Strict",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+@bp.get("/door/<int:door_id>/scan")
+def scanner(door_id: int):
+    door = db.get_or_404(Door, door_id)
+    device = _current_device()
+    if device is None and not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.path))
+    user = current_user if current_user.is_authenticated else None
+    if not services.may_scan_at(door, user, device):
+        abort(403)
+    db.session.commit()
+    event = db.session.get(Event, door.event_id)
+    return render_template(
+        "checkin/scanner.html", door=door, event=event, counts=services.hall_counts(event),
+        paired_device=device if device and device.door_id == door.id else None,
+    )
+
+
+# --- JSON API -----------------------------------------------------------------------------------------------------
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError):
+    db.session.rollback()
+    return jsonify(error=error.message, status=error.status), error.status
+
+
+def _json_request() -> dict:
+    """The JSON object of a POST, after the checks that keep other sites from forging it."""
+    if request.headers.get(SCANNER_HEADER) != "1":
+        raise ApiError(400, _("The header %(header)s: 1 is missing.", header=SCANNER_HEADER))
+    if request.mimetype != "application/json":
+        raise ApiError(400, _("Send the request body as JSON (Content-Type: application/json)."))
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, _("The request body is not a valid JSON object."))
+    return data
+
+
+def _whole_number(data: dict, name: str, required: bool = True) -> int | None:
+    value = data.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ApiError(400, _("“%(name)s” must be a positive whole number.", name=name))
+    return value
+
+
+def _flag(data: dict, name: str) -> bool:
+    value = data.get(name, False)
+    if not isinstance(value, bool):
+        raise ApiError(400, _("“%(name)s” must be true or false.", name=name))
+    return value
+
+
+def _text(data: dict, name: str, max_length: int, required: bool = True) -> str | None:
+    value = data.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value.strip()) or len(value) > max_length:
+        raise ApiError(400, _("“%(name)s” must be a text of at most %(max)s characters.", name=name, max=max_length))
+    return value.strip()
+
+
+def _nonce(data: dict) -> str:
+    nonce = data.get("nonce")
+    if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+        raise ApiError(400, _("“nonce” must be 8 to 64 letters, digits, “-” or “_”."))
+    return nonce
+
+
+def _scanner(door_id: int | None) -> Scanner:
+    door = services.door_with_event(door_id) if door_id else None
+    if door is None:
+        raise ApiError(404, _("This door does not exist."))
+    device = _current_device()
+    user = current_user if current_user.is_authenticated else None
+    if not services.may_scan_at(door, user, device):
+        raise ApiError(403, _("This device or account may not scan at this door."))
+    return Scanner(door, door.event, device if device and device.door_id == door.id else None, user)
+
+
+def _answer_once(door_id: int, nonce: str, scanned: str, decide) -> dict:
+    """Run decide() once per (door, nonce): a retry gets the stored answer; a lost race is re-decided."""
+    for _attempt in range(5):
+        scanner = _scanner(door_id)
+        earlier = services.earlier_answer(scanner.door.id, nonce)
+        if earlier is not None:
+            db.session.commit()
+            return earlier
+        try:
+            verdict = decide(scanner)
+            answer = verdict.as_json(scanner.event, nonce)
+            services.log_scan(scanner, nonce, scanned, verdict, answer)
+            db.session.commit()
+            return answer
+        except IntegrityError:
+            db.session.rollback()
+    raise ApiError(503, _("The door is very busy. Please scan again."))
+
+
+@bp.post("/api/checkin/scan")
+@csrf.exempt
+def api_scan():
+    data = _json_request()
+    door_id = _whole_number(data, "door")
+    nonce = _nonce(data)
+    move_to_hall = _flag(data, "move_to_hall")
+    exit_scan = _flag(data, "exit")
+    if ("code" in data) == ("invitee" in data):
+        raise ApiError(400, _("Send either “code” or “invitee”."))
+    if "code" in data:
+        code = data["code"]
+        if not isinstance(code, str) or not code.strip():
+            raise ApiError(400, _("“code” must be the scanned text."))
+        code = code[:_MAX_CODE_LENGTH]
+        return _answer_once(
+            door_id, nonce, code,
+            lambda scanner: services.scan(scanner, code, move_to_hall=move_to_hall, exit_scan=exit_scan),
+        )
+    invitee_id = _whole_number(data, "invitee")
+    return _answer_once(
+        door_id, nonce, f"invitee:{invitee_id}",
+        lambda scanner: services.admit_invitee(scanner, invitee_id, move_to_hall=move_to_hall, exit_scan=exit_scan),
+    )
+
+
+@bp.post("/api/checkin/walk-in")
+@csrf.exempt
+def api_walk_in():
+    data = _json_request()
+    door_id = _whole_number(data, "door")
+    nonce = _nonce(data)
+    invitee_id = _whole_number(data, "invitee", required=False)
+    name = _text(data, "name", 200, required=invitee_id is None)
+    email = _text(data, "email", 254, required=False) or None
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise ApiError(400, _("“email” is not a valid e-mail address."))
+    return _answer_once(
+        door_id, nonce, f"walk-in:{invitee_id or ''}",
+        lambda scanner: services.walk_in(scanner, name=name, email=email, invitee_id=invitee_id),
+    )
+
+
+@bp.post("/api/checkin/undo")
+@csrf.exempt
+def api_undo():
+    data = _json_request()
+    scanner = _scanner(_whole_number(data, "door"))
+    checkin = services.undo_last(scanner)
+    counts = services.hall_counts(scanner.event)
+    db.session.commit()
+    if checkin is None:
+        return {"undone": False, "message": _("There is no check-in of the last few minutes to undo."), "counts": counts}
+    message = _("Check-in of %(name)s undone.", name=services.guest_name(checkin))
+    return {"undone": True, "message": message, "counts": counts}
+
+
+@bp.get("/api/checkin/search")
+def api_search():
+    try:
+        door_id = int(request.args.get("door", ""))
+    except ValueError:
+        raise ApiError(400, _("“door” must be a positive whole number.")) from None
+    scanner = _scanner(door_id)
+    text = request.args.get("q", "").strip()
+    if len(text) < 2 or len(text) > 100:
+        raise ApiError(400, _("Type at least 2 and at most 100 characters of the name."))
+    results = services.search_guests(scanner.event, text)
+    db.session.commit()
+    return {"results": results}
+
+
+@bp.get("/api/checkin/counts")
+def api_counts():
+    try:
+        door_id = int(request.args.get("door", ""))
+    except ValueError:
+        raise ApiError(400, _("“door” must be a positive whole number.")) from None
+    scanner = _scanner(door_id)
+    counts = services.hall_counts(scanner.event)
+    db.session.commit()
+    return counts
+
