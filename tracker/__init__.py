@@ -62,9 +62,19 @@ def _register_blueprints(app: Flask) -> None:
     from .events.views import bp as events_bp
     from .mail.views import bp as invitations_bp
     from .registration.views import bp as registration_bp
+    from .stream.views import bp as stream_bp
 
     for blueprint in (
-        i18n.bp, operations.bp, accounts_bp, admin_bp, audit_bp, events_bp, invitations_bp, registration_bp, checkin_bp
+        i18n.bp,
+        operations.bp,
+        accounts_bp,
+        admin_bp,
+        audit_bp,
+        events_bp,
+        invitations_bp,
+        registration_bp,
+        checkin_bp,
+        stream_bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)
@@ -74,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .mail.cli import mail_cli
+    from .stream.cli import stream_cli
 
-    for group in (users_cli, mail_cli):
+    for group in (users_cli, mail_cli, stream_cli):
         app.cli.add_command(group)

@@ -6,4 +6,4 @@ from .events.models import Event, Group, StreamKind  # noqa: F401
 from .invitees.models import Invitee, InviteeSource  # noqa: F401
 from .mail.models import InvitationBatch, MailStatus, OutboxMail  # noqa: F401
 from .registration.models import ACTIVE_STATUSES, Mode, Registration, Status, Ticket  # noqa: F401
-from .stream.models import ViewerMinute  # noqa: F401
+from .stream.models import StreamFigureSnapshot, ViewerMinute  # noqa: F401

@@ -1,0 +1,221 @@
+"""Where heartbeats go: the database alone, or Redis in front of it when TRACKER_REDIS_URL is set.
+
+Both keep presence per viewer per minute in `viewer_minutes` (one row per viewer and minute) and know
+who is watching now (last heartbeat less than PRESENCE_SECONDS ago). Nothing lives in a worker's memory.
+
+- DatabasePresence: each heartbeat is one upsert into the minute row, which also carries the
+  last-seen time; a second heartbeat in the same minute updates that row instead of adding one.
+- RedisPresence: last-seen times in a sorted set per event; a per-minute set lets only a viewer's first
+  heartbeat in a minute queue a row, and the queued rows are written in one batch each minute (by the
+  first heartbeat of the next minute, by `flask stream flush`, and before figures are computed), so the
+  database sees exactly one write per viewer per minute.
+"""
+from datetime import datetime, timedelta, timezone
+
+import redis
+from flask import current_app
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..extensions import db
+from .models import ViewerMinute
+from .viewers import Viewer
+
+#: A viewer counts as watching until this many seconds after their last heartbeat.
+PRESENCE_SECONDS = 90
+
+
+def minute_of(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _dialect_insert():
+    return postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+
+
+class DatabasePresence:
+    """Presence kept in the minute rows themselves."""
+
+    def heartbeat(self, viewer: Viewer, now: datetime) -> None:
+        if db.engine.dialect.name == "postgresql":
+            # A heartbeat lost in a crash costs nothing; not waiting for the WAL flush saves most of its time.
+            db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        insert = _dialect_insert()(ViewerMinute).values(
+            event_id=viewer.event_id,
+            viewer_key=viewer.key,
+            minute=minute_of(now),
+            invitee_id=viewer.invitee_id,
+            last_seen_at=now,
+        )
+        db.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[ViewerMinute.event_id, ViewerMinute.viewer_key, ViewerMinute.minute],
+                set_={"last_seen_at": insert.excluded.last_seen_at},
+            )
+        )
+
+    def goodbye(self, viewer: Viewer, now: datetime) -> None:
+        db.session.execute(
+            update(ViewerMinute)
+            .where(
+                ViewerMinute.event_id == viewer.event_id,
+                ViewerMinute.viewer_key == viewer.key,
+                ViewerMinute.minute >= minute_of(now - timedelta(seconds=PRESENCE_SECONDS)),
+            )
+            .values(last_seen_at=None)
+        )
+
+    def watching_now(self, event_id: int, now: datetime) -> int:
+        since = now - timedelta(seconds=PRESENCE_SECONDS)
+        return db.session.execute(
+            select(func.count(func.distinct(ViewerMinute.viewer_key))).where(
+                ViewerMinute.event_id == event_id,
+                ViewerMinute.minute >= minute_of(since),
+                ViewerMinute.last_seen_at >= since,
+            )
+        ).scalar_one()
+
+    def flush(self, event_id: int | None = None) -> int:
+        """Nothing waits outside the database."""
+        return 0
+
+    def pending_rows(self, event_id: int) -> list[dict]:
+        """Nothing waits outside the database."""
+        return []
+
+    def forget(self, event_id: int) -> None:
+        """Nothing to forget outside the database."""
+
+
+_HEARTBEAT_SCRIPT = """
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('EXPIRE', KEYS[1], 172800)
+if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+  redis.call('EXPIRE', KEYS[2], 300)
+  redis.call('SADD', KEYS[3], ARGV[3])
+  redis.call('SADD', KEYS[4], ARGV[4])
+end
+if redis.call('SET', KEYS[5], '1', 'NX', 'EX', 300) then return 1 end
+return 0
+"""
+
+_TAKE_PENDING_SCRIPT = """
+local items = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return items
+"""
+
+
+class RedisPresence:
+    """Presence in Redis; minute rows reach the database in one batch per minute."""
+
+    def __init__(self, client: redis.Redis, prefix: str):
+        self.client = client
+        self.prefix = prefix
+        self._heartbeat = client.register_script(_HEARTBEAT_SCRIPT)
+        self._take_pending = client.register_script(_TAKE_PENDING_SCRIPT)
+
+    def _seen_key(self, event_id: int) -> str:
+        return f"{self.prefix}seen:{event_id}"
+
+    def _pending_key(self, event_id: int) -> str:
+        return f"{self.prefix}pending:{event_id}"
+
+    @property
+    def _pending_events_key(self) -> str:
+        return f"{self.prefix}pending-events"
+
+    def heartbeat(self, viewer: Viewer, now: datetime) -> None:
+        minute = int(minute_of(now).timestamp())
+        entry = f"{minute}|{viewer.key}|{'' if viewer.invitee_id is None else viewer.invitee_id}"
+        keys = [
+            self._seen_key(viewer.event_id),
+            f"{self.prefix}minute:{viewer.event_id}:{minute}",
+            self._pending_key(viewer.event_id),
+            self._pending_events_key,
+            f"{self.prefix}flush:{minute}",
+        ]
+        first_of_minute = self._heartbeat(keys=keys, args=[viewer.key, now.timestamp(), entry, viewer.event_id])
+        if first_of_minute:
+            self.flush()
+
+    def goodbye(self, viewer: Viewer, now: datetime) -> None:
+        self.client.zrem(self._seen_key(viewer.event_id), viewer.key)
+
+    def watching_now(self, event_id: int, now: datetime) -> int:
+        since = now.timestamp() - PRESENCE_SECONDS
+        key = self._seen_key(event_id)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zremrangebyscore(key, "-inf", f"({since}")
+        pipe.zcount(key, since, "+inf")
+        return pipe.execute()[1]
+
+    def flush(self, event_id: int | None = None) -> int:
+        """Write the queued viewer minutes (of one event, or all) to the database; returns the rows queued."""
+        if event_id is None:
+            event_ids = [int(e) for e in self.client.smembers(self._pending_events_key)]
+        else:
+            event_ids = [event_id]
+        written = 0
+        for one_event in event_ids:
+            items = self._take_pending(keys=[self._pending_key(one_event), self._pending_events_key], args=[one_event])
+            if not items:
+                continue
+            try:
+                _insert_minutes(one_event, items)
+            except Exception:
+                self.client.sadd(self._pending_key(one_event), *items)
+                self.client.sadd(self._pending_events_key, one_event)
+                raise
+            written += len(items)
+        return written
+
+    def pending_rows(self, event_id: int) -> list[dict]:
+        """The minutes queued for the next flush, left queued (for figures that must be current)."""
+        return _minute_rows(event_id, self.client.smembers(self._pending_key(event_id)))
+
+    def forget(self, event_id: int) -> None:
+        self.client.delete(self._seen_key(event_id), self._pending_key(event_id))
+        self.client.srem(self._pending_events_key, event_id)
+
+
+def minutes_insert():
+    """INSERT into viewer_minutes that ignores rows already there."""
+    return _dialect_insert()(ViewerMinute).on_conflict_do_nothing()
+
+
+def _minute_rows(event_id: int, items) -> list[dict]:
+    rows = []
+    for item in items:
+        minute, key, invitee = item.decode().split("|")
+        rows.append(
+            {
+                "event_id": event_id,
+                "viewer_key": key,
+                "minute": datetime.fromtimestamp(int(minute), timezone.utc),
+                "invitee_id": int(invitee) if invitee else None,
+            }
+        )
+    return rows
+
+
+def _insert_minutes(event_id: int, items: list[bytes]) -> None:
+    """One batch of queued minutes in its own transaction; duplicates are ignored."""
+    rows = _minute_rows(event_id, items)
+    statement = minutes_insert()
+    with db.engine.begin() as connection:
+        for start in range(0, len(rows), 1000):
+            connection.execute(statement, rows[start:start + 1000])
+
+
+def presence_store() -> DatabasePresence | RedisPresence:
+    """The store this app is configured for; the Redis client is made once per process."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return DatabasePresence()
+    store = current_app.extensions.get("stream_presence")
+    if store is None:
+        prefix = current_app.config.get("STREAM_REDIS_PREFIX", "tracker:stream:")
+        store = current_app.extensions["stream_presence"] = RedisPresence(redis.Redis.from_url(url), prefix)
+    return store

@@ -1,0 +1,79 @@
+"""Who may watch, what the watch page shows when, heartbeats, and the deletion of minutes after retention."""
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from ..events.models import Event
+from ..extensions import db
+from ..registration.models import Mode, Registration, Status
+from .figures import figures_to_json, stream_figures
+from .models import StreamFigureSnapshot, ViewerMinute
+from .presence import presence_store
+from .viewers import CLOSES_AFTER_END, OPENS_BEFORE_START, Viewer
+
+#: Seconds between two heartbeats of a watching page, unless STREAM_HEARTBEAT_SECONDS says otherwise.
+DEFAULT_HEARTBEAT_SECONDS = 30
+
+
+class Phase(StrEnum):
+    BEFORE = "before"
+    LIVE = "live"
+    AFTER = "after"
+
+
+def watch_phase(event: Event, now: datetime) -> Phase:
+    """Countdown before the player opens, the player while live, thanks afterwards."""
+    if now < event.starts_at - OPENS_BEFORE_START:
+        return Phase.BEFORE
+    if now < event.ends_at + CLOSES_AFTER_END:
+        return Phase.LIVE
+    return Phase.AFTER
+
+
+def may_watch(registration: Registration | None) -> bool:
+    """Confirmed for the livestream or the hall (hall guests may follow online), or waiting with a stream place."""
+    if registration is None:
+        return False
+    if registration.status == Status.CONFIRMED:
+        return registration.mode in (Mode.STREAM, Mode.HALL)
+    return registration.status == Status.WAITING and registration.stream_while_waiting
+
+
+def heartbeat_seconds() -> int:
+    return int(current_app.config.get("STREAM_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS))
+
+
+def record_heartbeat(viewer: Viewer, now: datetime) -> None:
+    presence_store().heartbeat(viewer, now)
+
+
+def record_goodbye(viewer: Viewer, now: datetime) -> None:
+    presence_store().goodbye(viewer, now)
+
+
+def retention_days() -> int:
+    return int(current_app.config["STREAM_RETENTION_DAYS"])
+
+
+def purge_expired_minutes(now: datetime) -> list[int]:
+    """Replace the minutes of events ended more than the retention period ago by a figure snapshot.
+
+    Returns the ids of the events purged. Flushes Redis first, so no queued minute is lost.
+    """
+    store = presence_store()
+    store.flush()
+    cutoff = now - timedelta(days=retention_days())
+    events = db.session.execute(
+        select(Event)
+        .where(Event.ends_at < cutoff, select(ViewerMinute.event_id).where(ViewerMinute.event_id == Event.id).exists())
+        .order_by(Event.id)
+    ).scalars().all()
+    for event in events:
+        if db.session.get(StreamFigureSnapshot, event.id) is None:
+            db.session.add(StreamFigureSnapshot(event_id=event.id, figures=figures_to_json(stream_figures(event, now))))
+            db.session.flush()
+        db.session.execute(delete(ViewerMinute).where(ViewerMinute.event_id == event.id))
+        store.forget(event.id)
+    return [event.id for event in events]
