@@ -56,7 +56,7 @@ def test_one_json_line_per_request_without_path_or_personal_data(client, log_lin
     assert [(e["method"], e["endpoint"], e["status"]) for e in entries] == [
         ("GET", "i18n.switch_language", 302),
         ("POST", "accounts.login", 401),
-        ("GET", "unmatched", 404),
+        ("GET", "registration.personal", 404),
     ]
     assert all(set(e) == {"time", "method", "endpoint", "status", "duration_ms"} for e in entries)
     assert all(isinstance(e["duration_ms"], float) and e["duration_ms"] >= 0 for e in entries)
