@@ -9,7 +9,7 @@ from tracker.database import utcnow
 from tracker.extensions import db
 
 from .conftest import login
-from .factories import make_user
+from .factories import make_event, make_user
 
 
 def directives(response) -> dict[str, list[str]]:
@@ -162,3 +162,29 @@ def test_pages_break_no_rule_of_the_policy_in_a_real_browser(live_server, new_pa
     with pytest.raises(Error, match="Content Security Policy"):
         page.add_script_tag(content="window.inlineRan = true")  # an injected inline script must not run
     assert page.evaluate("() => window.inlineRan === undefined")
+
+
+@pytest.mark.parametrize(
+    "kind, url, directive",
+    [("iframe", "https://player.example.org/embed/42", "frame-src"), ("hls", "https://cdn.example.net/live.m3u8", "media-src")],
+)
+def test_the_watch_page_may_embed_only_the_configured_stream(app, client, kind, url, directive):
+    from tracker.invitees.links import personal_token
+
+    from .factories import make_invitee, make_registration
+
+    with app.test_request_context():
+        event = make_event(starts_in=timedelta(minutes=-5), stream_kind=kind, stream_url=url)
+        invitee = make_invitee(event)
+        make_registration(invitee, mode="stream")
+        db.session.commit()
+        token = personal_token(invitee)
+    response = client.get(f"/t/{token}/watch")
+    assert response.status_code == 200
+    csp = directives(response)
+    origin = url.split("/embed")[0].split("/live")[0]
+    assert origin in csp[directive]
+    assert csp["frame-ancestors"] == ["'none'"]
+    other = "frame-src" if directive == "media-src" else "media-src"
+    assert origin not in csp[other]
+    assert response.headers["Referrer-Policy"] == "no-referrer"

@@ -153,3 +153,34 @@ def test_counters_live_in_redis_when_configured_and_hold_no_secret(app_factory):
     finally:
         for key in set(store.scan_iter("LIMITS:*probe_scan*")) - before:
             store.delete(key)
+
+
+def test_the_real_check_in_api_counts_per_paired_device(app_factory):
+    """Two paired devices behind one address: one device reaching its limit does not stop the other door."""
+    from tracker.checkin import services as checkin_services
+    from tracker.extensions import db
+
+    from .factories import make_event
+
+    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_CHECKIN="3 per minute")
+    with app.app_context():
+        event = make_event(starts_in=__import__("datetime").timedelta(minutes=-10))
+        door = checkin_services.create_door(event, "Eingang Nord")
+        credentials = []
+        for label in ("Handy 1", "Handy 2"):
+            _device, code = checkin_services.start_pairing(door, label)
+            credentials.append(checkin_services.complete_pairing(code)[1])
+        db.session.commit()
+        door_id = door.id
+    first, second = app.test_client(), app.test_client()
+    first.set_cookie(limits.DOOR_CREDENTIAL_COOKIE, credentials[0])
+    second.set_cookie(limits.DOOR_CREDENTIAL_COOKIE, credentials[1])
+    headers = {"X-Tracker-Scanner": "1"}
+
+    def scan(client, number):
+        body = {"door": door_id, "code": "UNKNOWN1", "nonce": f"nonce-{number:05d}"}
+        return client.post("/api/checkin/scan", json=body, headers=headers).status_code
+
+    assert [scan(first, n) for n in range(3)] == [200] * 3
+    assert scan(first, 3) == 429
+    assert scan(second, 4) == 200

@@ -61,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from .checkin.views import bp as checkin_bp
     from .events.views import bp as events_bp
     from .mail.views import bp as invitations_bp
+    from .privacy.views import bp as privacy_bp
     from .registration.views import bp as registration_bp
     from .stream.views import bp as stream_bp
 
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
         registration_bp,
         checkin_bp,
         stream_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)
@@ -84,7 +86,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .mail.cli import mail_cli
+    from .privacy.cli import privacy_cli
     from .stream.cli import stream_cli
 
-    for group in (users_cli, mail_cli, stream_cli):
+    for group in (users_cli, mail_cli, stream_cli, privacy_cli):
         app.cli.add_command(group)

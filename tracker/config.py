@@ -77,7 +77,7 @@ DEFAULTS = {
     # Limit texts (see tracker.limits); tune them in instance/config.py.
     "RATELIMIT_LOGIN": "10 per minute",
     "RATELIMIT_PERSONAL_LINK": "60 per minute",
-    "RATELIMIT_UNKNOWN_LINK": "30 per minute;300 per day",
+    "RATELIMIT_UNKNOWN_LINK": "20 per minute;200 per day",
     "RATELIMIT_SELF_REGISTRATION": "5 per hour",
     "RATELIMIT_SELF_REGISTRATION_PER_ADDRESS": "200 per hour",
     "RATELIMIT_CHECKIN": "600 per minute",

@@ -77,12 +77,16 @@ def _is_not_found(response) -> bool:
     return response.status_code == 404
 
 
+#: Guessing links: one budget per address shared by every token page; only unknown links (404) count.
+unknown_link = limiter.shared_limit(
+    named_limit("RATELIMIT_UNKNOWN_LINK"), scope="personal-link", key_func=client_address, deduct_when=_is_not_found
+)
+
+
 def personal_link(view):
-    """Pages under /t/<token>: a budget per link, and a budget per address for unknown links (guessing)."""
+    """Pages under /t/<token>: a budget per link, and the shared budget per address for unknown links."""
     view = limiter.limit(named_limit("RATELIMIT_PERSONAL_LINK"), key_func=personal_token_key)(view)
-    return limiter.limit(
-        named_limit("RATELIMIT_UNKNOWN_LINK"), key_func=client_address, deduct_when=_is_not_found
-    )(view)
+    return unknown_link(view)
 
 
 def self_registration(view):

@@ -5,5 +5,6 @@ from .checkin.models import CheckIn, Door, DoorDevice, DoorStaffAssignment, Scan
 from .events.models import Event, Group, StreamKind  # noqa: F401
 from .invitees.models import Invitee, InviteeSource  # noqa: F401
 from .mail.models import InvitationBatch, MailStatus, OutboxMail  # noqa: F401
+from .privacy.models import EventFigureSnapshot  # noqa: F401
 from .registration.models import ACTIVE_STATUSES, Mode, Registration, Status, Ticket  # noqa: F401
 from .stream.models import StreamFigureSnapshot, ViewerMinute  # noqa: F401

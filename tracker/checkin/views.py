@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from .. import limits
 from ..accounts.access import organiser_required
 from ..accounts.models import User
 from ..events.models import Event
@@ -22,7 +23,7 @@ bp = Blueprint("checkin", __name__)
 event_tab("Door check-in", "checkin.manage", 50)
 
 #: Cookie that holds a paired device's credential (its SHA-256 is DoorDevice.credential_hash).
-CREDENTIAL_COOKIE = "door_device"
+CREDENTIAL_COOKIE = limits.DOOR_CREDENTIAL_COOKIE
 CREDENTIAL_MAX_AGE = 3 * 24 * 3600
 #: Header every API request must carry: browsers cannot send it cross-site without a CORS preflight we never allow.
 SCANNER_HEADER = "X-Tracker-Scanner"
@@ -357,6 +358,7 @@ def _answer_once(door_id: int, nonce: str, scanned: str, decide) -> dict:
 
 @bp.post("/api/checkin/scan")
 @csrf.exempt
+@limits.door_api
 def api_scan():
     data = _json_request()
     door_id = _whole_number(data, "door")
@@ -383,6 +385,7 @@ def api_scan():
 
 @bp.post("/api/checkin/walk-in")
 @csrf.exempt
+@limits.door_api
 def api_walk_in():
     data = _json_request()
     door_id = _whole_number(data, "door")
@@ -400,6 +403,7 @@ def api_walk_in():
 
 @bp.post("/api/checkin/undo")
 @csrf.exempt
+@limits.door_api
 def api_undo():
     data = _json_request()
     scanner = _scanner(_whole_number(data, "door"))
@@ -413,6 +417,7 @@ def api_undo():
 
 
 @bp.get("/api/checkin/search")
+@limits.door_api
 def api_search():
     try:
         door_id = int(request.args.get("door", ""))
@@ -428,6 +433,7 @@ def api_search():
 
 
 @bp.get("/api/checkin/counts")
+@limits.door_api
 def api_counts():
     try:
         door_id = int(request.args.get("door", ""))

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..accounts.access import organiser_required
-from ..extensions import db, limiter
+from .. import limits
+from ..extensions import db
 from ..invitees.links import find_by_token, personal_token, personal_url
 from ..invitees.models import Invitee
 from ..navigation import event_tab
@@ -24,9 +25,7 @@ bp = Blueprint("registration", __name__)
 event_tab("Registration", "registration.manage", 30)
 
 #: Guessing personal links: only unknown tokens count against the limit, so real invitees are never slowed.
-token_limit = limiter.shared_limit(
-    "20 per minute;200 per day", scope="personal-link", deduct_when=lambda response: response.status_code == 404
-)
+token_limit = limits.unknown_link
 
 
 @bp.after_app_request
@@ -157,7 +156,7 @@ def _open_event(public_token: str) -> Event | None:
 
 
 @bp.route("/anmeldung/<public_token>", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@limits.self_registration
 @token_limit
 def sign_up(public_token: str):
     event = _open_event(public_token)
