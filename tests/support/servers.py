@@ -72,3 +72,53 @@ class AppServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class HttpClient:
+    """A cookie-keeping HTTP client on urllib (one per simulated browser or device)."""
+
+    def __init__(self, base_url: str):
+        import http.cookiejar
+
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
+
+    def request(self, path: str, data: bytes | None = None, headers: dict | None = None, base_url: str | None = None):
+        """(status, body text) of one request; never raises for an HTTP error status."""
+        import urllib.error
+
+        request = urllib.request.Request((base_url or self.base_url) + path, data=data, headers=headers or {})
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(errors="replace")
+
+    def form(self, path: str, fields: dict, base_url: str | None = None):
+        """GET the page for its CSRF token, then POST the form (a browser's round trip)."""
+        import re
+        import urllib.parse
+
+        _status, page = self.request(path, base_url=base_url)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+            r'name="csrf_token" value="([^"]+)"', page
+        )
+        body = urllib.parse.urlencode({**fields, "csrf_token": token.group(1) if token else ""}).encode()
+        return self.request(
+            path, body, {"Content-Type": "application/x-www-form-urlencoded"}, base_url=base_url
+        )
+
+    def json(self, path: str, body: dict, headers: dict | None = None, base_url: str | None = None):
+        import json
+
+        data = json.dumps(body).encode()
+        status, text = self.request(
+            path, data, {"Content-Type": "application/json", **(headers or {})}, base_url=base_url
+        )
+        return status, (json.loads(text) if text.startswith("{") else text)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
