@@ -145,11 +145,13 @@ def test_delete_needs_confirmation_and_removes_everything(app, client, organiser
     assert "event.deleted" in audit_actions(app)
 
 
-def test_overview_has_the_german_tabs(app, client, organiser):
+def test_overview_has_the_german_tabs_and_berlin_times(app, client, organiser):
     with app.app_context():
-        event = make_event()
+        event = make_event(starts_at=datetime(2027, 1, 17, 8, 30, tzinfo=timezone.utc),
+                           ends_at=datetime(2027, 1, 17, 12, 0, tzinfo=timezone.utc))
         db.session.commit()
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "Sonntag, 17. Januar 2027, 09:30" in page and "Sonntag, 17. Januar 2027, 13:00" in page
     assert "Übersicht" in page and "Gruppen" in page and "Eingeladene" in page
     assert page.index("Übersicht") < page.index("Gruppen") < page.index("Eingeladene")
 

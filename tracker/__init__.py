@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .checkin.views import bp as checkin_bp
     from .events.views import bp as events_bp
+    from .invitees.views import bp as invitees_bp
     from .mail.views import bp as invitations_bp
     from .privacy.views import bp as privacy_bp
     from .registration.views import bp as registration_bp
@@ -72,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         audit_bp,
         events_bp,
+        invitees_bp,
         invitations_bp,
         registration_bp,
         checkin_bp,
@@ -85,9 +87,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .demo.cli import demo_cli
     from .mail.cli import mail_cli
     from .privacy.cli import privacy_cli
     from .stream.cli import stream_cli
 
-    for group in (users_cli, mail_cli, stream_cli, privacy_cli):
+    for group in (users_cli, demo_cli, mail_cli, stream_cli, privacy_cli):
         app.cli.add_command(group)

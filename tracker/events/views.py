@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from ..accounts.access import organiser_required
 from ..extensions import db
 from ..invitees.models import Invitee
+from ..invitees.services import invitee_count
 from ..navigation import event_tab
 from . import services
 from .forms import ConfirmForm, EventForm, GroupForm
@@ -22,6 +23,11 @@ TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_de
 
 def event_or_404(event_id: int) -> Event:
     return db.get_or_404(Event, event_id)
+
+
+def form_page(template: str, form, **context):
+    """A page with a form; status 422 when the submitted form was refused."""
+    return render_template(template, form=form, **context), 422 if form.errors else 200
 
 
 def form_values(form: EventForm, zone: str) -> dict:
@@ -74,15 +80,14 @@ def create():
         db.session.commit()
         flash(_("The event has been created. Now add its groups."), "success")
         return redirect(url_for("events.groups", event_id=event.id))
-    return render_template("events/form.html", form=form, event=None), 422 if form.errors else 200
+    return form_page("events/form.html", form, event=None)
 
 
 @bp.get("/<int:event_id>")
 @organiser_required
 def show(event_id: int):
     event = event_or_404(event_id)
-    invitees = db.session.execute(select(func.count()).where(Invitee.event_id == event.id)).scalar_one()
-    return render_template("events/show.html", event=event, invitee_count=invitees)
+    return render_template("events/show.html", event=event, invitee_count=invitee_count(event.id))
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
@@ -100,7 +105,7 @@ def edit(event_id: int):
             db.session.commit()
             flash(_("The changes have been saved."), "success")
             return redirect(url_for("events.show", event_id=event.id))
-    return render_template("events/form.html", form=form, event=event), 422 if form.errors else 200
+    return form_page("events/form.html", form, event=event)
 
 
 @bp.route("/<int:event_id>/delete", methods=["GET", "POST"])
@@ -114,8 +119,7 @@ def delete(event_id: int):
         db.session.commit()
         flash(_("The event “%(title)s” has been deleted.", title=title), "success")
         return redirect(url_for("events.index"))
-    invitees = db.session.execute(select(func.count()).where(Invitee.event_id == event.id)).scalar_one()
-    return render_template("events/delete.html", event=event, form=form, invitee_count=invitees)
+    return render_template("events/delete.html", event=event, form=form, invitee_count=invitee_count(event.id))
 
 
 def _group_counts(event_id: int) -> dict[int | None, int]:
@@ -151,9 +155,7 @@ def groups(event_id: int):
     if _save_group(event, form, None):
         flash(_("The group “%(name)s” has been added.", name=form.name.data), "success")
         return redirect(url_for("events.groups", event_id=event.id))
-    return render_template(
-        "events/groups.html", event=event, form=form, counts=_group_counts(event.id)
-    ), 422 if form.errors else 200
+    return form_page("events/groups.html", form, event=event, counts=_group_counts(event.id))
 
 
 @bp.route("/<int:event_id>/groups/<int:group_id>/edit", methods=["GET", "POST"])
@@ -165,7 +167,7 @@ def edit_group(event_id: int, group_id: int):
     if _save_group(event, form, group):
         flash(_("The changes have been saved."), "success")
         return redirect(url_for("events.groups", event_id=event.id))
-    return render_template("events/group_form.html", event=event, group=group, form=form), 422 if form.errors else 200
+    return form_page("events/group_form.html", form, event=event, group=group)
 
 
 @bp.route("/<int:event_id>/groups/<int:group_id>/delete", methods=["GET", "POST"])
