@@ -16,7 +16,7 @@ from ..invitees.links import personal_url
 from ..invitees.models import Invitee
 from ..registration.models import Registration
 from .models import BatchKind, BatchScope, InvitationBatch, MailStatus, OutboxMail
-from .outbox import uncertain_before
+from .outbox import uncertain, uncertain_before
 from .services import queue_mail
 
 
@@ -103,7 +103,7 @@ def _with_invitation_state(query, event_id: int):
         (mail.id.is_(None), InvitationState.NOT_SENT.value),
         (mail.status == MailStatus.SENT, InvitationState.SENT.value),
         (mail.status == MailStatus.FAILED, InvitationState.FAILED.value),
-        (and_(mail.status == MailStatus.SENDING, mail.claimed_at < uncertain_before()), InvitationState.UNCERTAIN.value),
+        (uncertain(mail), InvitationState.UNCERTAIN.value),
         else_=InvitationState.QUEUED.value,
     )
     query = (

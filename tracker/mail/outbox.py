@@ -15,6 +15,15 @@ def uncertain_before() -> datetime:
     return utcnow() - timedelta(seconds=current_app.config["MAIL_SENDING_TIMEOUT"])
 
 
+def uncertain(mail=OutboxMail):
+    """SQL condition: the mail is still sending after the timeout (its sender is gone)."""
+    return and_(mail.status == MailStatus.SENDING, mail.claimed_at < uncertain_before())
+
+
+def _can_be_sent_again():
+    return and_(OutboxMail.message.is_not(None), or_(OutboxMail.status == MailStatus.FAILED, uncertain()))
+
+
 def problem_mails(event_id: int, *, except_kind: str, limit: int = 100) -> list[OutboxMail]:
     """The event's failed and uncertain mails (other than `except_kind`), newest first."""
     query = (
@@ -22,11 +31,7 @@ def problem_mails(event_id: int, *, except_kind: str, limit: int = 100) -> list[
         .where(
             OutboxMail.event_id == event_id,
             OutboxMail.kind != except_kind,
-            OutboxMail.message.is_not(None),
-            or_(
-                OutboxMail.status == MailStatus.FAILED,
-                and_(OutboxMail.status == MailStatus.SENDING, OutboxMail.claimed_at < uncertain_before()),
-            ),
+            _can_be_sent_again(),
         )
         .order_by(OutboxMail.id.desc())
         .limit(limit)
@@ -41,11 +46,7 @@ def requeue_mail(mail_id: int, event_id: int) -> bool:
         .where(
             OutboxMail.id == mail_id,
             OutboxMail.event_id == event_id,
-            OutboxMail.message.is_not(None),
-            or_(
-                OutboxMail.status == MailStatus.FAILED,
-                and_(OutboxMail.status == MailStatus.SENDING, OutboxMail.claimed_at < uncertain_before()),
-            ),
+            _can_be_sent_again(),
         )
         .values(status=MailStatus.QUEUED, attempts=0, next_attempt_at=utcnow(), claimed_at=None)
     ).rowcount
