@@ -381,3 +381,12 @@ def test_other_failed_or_uncertain_mails_can_be_sent_again_unchanged(mail_app, o
         assert send_all_due().sent == 2
         assert db.session.scalar(select(func.count()).where(AuditEntry.action == "mail.requeued")) == 2
     assert {m["Message-ID"] for m in smtp_server.messages} == message_ids
+
+
+def test_mail_send_once_finishes_a_batch_left_by_a_closed_page_and_delivers_it(mail_app, organiser_client, smtp_server):
+    mail_app.config["MAIL_INVITATION_CHUNK"] = 2
+    event_id, _group, _ids = arrange(mail_app, invitees=5)
+    start(organiser_client, event_id)
+    result = mail_app.test_cli_runner().invoke(args=["mail", "send"])
+    assert "5 sent, 0 to retry, 0 failed." in result.output
+    assert len(smtp_server.messages) == 5
