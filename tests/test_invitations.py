@@ -345,3 +345,48 @@ def test_only_organisers_reach_the_invitations(mail_app, organiser_client):
     )
     assert response.status_code == 404
     assert response.get_json()["status"] == 404
+
+
+def test_other_failed_or_uncertain_mails_can_be_sent_again_unchanged(mail_app, organiser_client, smtp_server):
+    event_id, _group, (first, second, third) = arrange(mail_app)
+    with mail_app.app_context():
+        from tracker.mail.services import queue_mail
+
+        mails = []
+        for invitee_id in (first, second, third):
+            invitee = db.session.get(Invitee, invitee_id)
+            mails.append(queue_mail(
+                kind="confirmation", recipient=invitee.email, language="de", subject="Ihr Platz im Saal",
+                template="reminder", context={"event": invitee.event, "invitee": invitee, "link": "x", "when": "morgen",
+                                              "deadline": None},
+                event_id=event_id, invitee_id=invitee_id,
+            ))
+        db.session.flush()
+        failed, uncertain, fresh = mails
+        failed.status, failed.last_error = MailStatus.FAILED, "550 5.1.1 No such user"
+        uncertain.status, uncertain.claimed_at = MailStatus.SENDING, utcnow() - timedelta(hours=1)
+        fresh.status, fresh.claimed_at = MailStatus.SENDING, utcnow()
+        db.session.commit()
+        ids = failed.id, uncertain.id, fresh.id
+        message_ids = {failed.message_id, uncertain.message_id}
+    page = organiser_client.get(f"/events/{event_id}/invitations").get_data(as_text=True)
+    assert "Andere Mails mit Problemen" in page and "550 5.1.1 No such user" in page
+    assert f"/mails/{ids[2]}/requeue" not in page, "a mail being sent right now is not offered"
+    for mail_id in ids[:2]:
+        response = organiser_client.post(f"/events/{event_id}/invitations/mails/{mail_id}/requeue", follow_redirects=True)
+        assert "Die Mail steht wieder in der Warteschlange." in response.get_data(as_text=True)
+    response = organiser_client.post(f"/events/{event_id}/invitations/mails/{ids[2]}/requeue", follow_redirects=True)
+    assert "Diese Mail kann nicht erneut gesendet werden" in response.get_data(as_text=True)
+    with mail_app.app_context():
+        assert send_all_due().sent == 2
+        assert db.session.scalar(select(func.count()).where(AuditEntry.action == "mail.requeued")) == 2
+    assert {m["Message-ID"] for m in smtp_server.messages} == message_ids
+
+
+def test_mail_send_once_finishes_a_batch_left_by_a_closed_page_and_delivers_it(mail_app, organiser_client, smtp_server):
+    mail_app.config["MAIL_INVITATION_CHUNK"] = 2
+    event_id, _group, _ids = arrange(mail_app, invitees=5)
+    start(organiser_client, event_id)
+    result = mail_app.test_cli_runner().invoke(args=["mail", "send"])
+    assert "5 sent, 0 to retry, 0 failed." in result.output
+    assert len(smtp_server.messages) == 5

@@ -61,7 +61,7 @@ DEFAULTS = {
     "MAIL_SENDING_TIMEOUT": 900,
     "MAIL_SMTP_TIMEOUT": 30,
     # Invitees handled per step while an invitation or reminder batch is queued.
-    "MAIL_INVITATION_CHUNK": 500,
+    "MAIL_INVITATION_CHUNK": 200,
     "BASE_URL": "http://127.0.0.1:5000",
     "REDIS_URL": None,
     "PRIVACY_RETENTION_DAYS": 90,

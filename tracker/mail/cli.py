@@ -13,11 +13,13 @@ mail_cli = AppGroup("mail", help="Deliver the outbox over SMTP.")
 @mail_cli.command("send")
 @click.option("--loop", is_flag=True, help="Keep running, polling every TRACKER_MAIL_POLL_INTERVAL seconds.")
 def send_command(loop: bool) -> None:
-    """Deliver the due mails once, or keep delivering (and queueing invitation batches) with --loop.
+    """Queue unfinished invitation batches and deliver the due mails once, or keep doing so with --loop.
 
     SIGTERM and Ctrl-C stop the loop after the batch in hand, so no mail is left half-sent.
     """
     if not loop:
+        while advance_unfinished_batches():
+            pass
         report = send_all_due()
         click.echo(f"{report.sent} sent, {report.retrying} to retry, {report.failed} failed.")
         return

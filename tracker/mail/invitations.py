@@ -1,5 +1,4 @@
 """Invitations and reminders: queued in batches, a chunk at a time; each invitee's invitation state."""
-from datetime import timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -17,6 +16,7 @@ from ..invitees.links import personal_url
 from ..invitees.models import Invitee
 from ..registration.models import Registration
 from .models import BatchKind, BatchScope, InvitationBatch, MailStatus, OutboxMail
+from .outbox import uncertain, uncertain_before
 from .services import queue_mail
 
 
@@ -30,11 +30,6 @@ class InvitationState(StrEnum):
 
 class BatchError(ValueError):
     """A batch that cannot be started; the message is shown to the organiser."""
-
-
-def uncertain_before():
-    """Mails claimed before this moment and still sending have lost their sender."""
-    return utcnow() - timedelta(seconds=current_app.config["MAIL_SENDING_TIMEOUT"])
 
 
 def mail_state(mail: OutboxMail | None) -> InvitationState:
@@ -108,7 +103,7 @@ def _with_invitation_state(query, event_id: int):
         (mail.id.is_(None), InvitationState.NOT_SENT.value),
         (mail.status == MailStatus.SENT, InvitationState.SENT.value),
         (mail.status == MailStatus.FAILED, InvitationState.FAILED.value),
-        (and_(mail.status == MailStatus.SENDING, mail.claimed_at < uncertain_before()), InvitationState.UNCERTAIN.value),
+        (uncertain(mail), InvitationState.UNCERTAIN.value),
         else_=InvitationState.QUEUED.value,
     )
     query = (

@@ -18,6 +18,7 @@ from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from ..database import is_postgres, utcnow
 from ..extensions import db
@@ -160,9 +161,11 @@ def record_outcome(mails: list[ClaimedMail], accepted: list[int], errors: dict[i
     report = DeliveryReport(sent=len(accepted))
     now = utcnow()
     if accepted:
+        # No status condition: even if an organiser meanwhile gave the mail up or queued it again,
+        # the server has it now, and "sent" keeps it from going out a second time.
         db.session.execute(
             update(OutboxMail)
-            .where(OutboxMail.id.in_(accepted), OutboxMail.status == MailStatus.SENDING)
+            .where(OutboxMail.id.in_(accepted))
             .values(status=MailStatus.SENT, sent_at=now, message=None, claimed_at=None)
         )
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
@@ -208,15 +211,24 @@ def send_all_due(stop: threading.Event | None = None) -> DeliveryReport:
 
 
 def run_loop(stop: threading.Event, advance_batches=None) -> None:
-    """Send due mails (and advance invitation batches) until `stop` is set, polling when idle."""
+    """Send due mails (and advance invitation batches) until `stop` is set, polling when idle.
+
+    A database that is briefly unreachable does not end the loop: the round is logged and retried.
+    """
     interval = current_app.config["MAIL_POLL_INTERVAL"]
     while not stop.is_set():
         busy = False
-        if advance_batches is not None:
-            busy = advance_batches() or busy
-        report = send_all_due(stop)
-        if report.claimed:
-            log.info("mail: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed)
-        db.session.remove()
+        try:
+            if advance_batches is not None:
+                busy = advance_batches()
+            report = send_all_due(stop)
+        except OperationalError:
+            log.exception("mail: database unavailable, trying again in %s s", interval)
+            db.session.rollback()
+        else:
+            if report.claimed:
+                log.info("mail: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed)
+        finally:
+            db.session.remove()
         if not busy:
             stop.wait(interval)

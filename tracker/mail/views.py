@@ -14,7 +14,7 @@ from ..extensions import db
 from ..i18n import safe_next
 from ..invitees.models import Invitee
 from ..navigation import event_tab
-from . import invitations
+from . import invitations, outbox
 from .invitations import BatchError, InvitationState
 from .models import BatchKind, BatchScope, InvitationBatch
 
@@ -54,6 +54,7 @@ def index(event_id: int):
         pagination=pagination,
         mails=mails,
         mail_state=invitations.mail_state,
+        problem_mails=outbox.problem_mails(event.id, except_kind=BatchKind.INVITATION),
         states=list(InvitationState),
         state=state,
         group_id=group_id,
@@ -139,3 +140,16 @@ def resend(event_id: int, invitee_id: int):
     else:
         flash(gettext("A new invitation to %(name)s has been queued.", name=invitee.name), "success")
     return redirect(back)
+
+
+@bp.post("/mails/<int:mail_id>/requeue")
+@organiser_required
+def requeue(event_id: int, mail_id: int):
+    """Send a failed or uncertain mail (confirmation, reminder, ...) again, as it was."""
+    _event_or_404(event_id)
+    if outbox.requeue_mail(mail_id, event_id):
+        db.session.commit()
+        flash(gettext("The mail has been queued again."), "success")
+    else:
+        flash(gettext("This mail cannot be sent again: it has been sent or is on its way."), "error")
+    return redirect(url_for(".index", event_id=event_id, _anchor="problem-mails"))

@@ -14,6 +14,7 @@
   function driveBatch(section) {
     var bar = document.getElementById("batch-progress-bar");
     var text = document.getElementById("batch-progress-text");
+    var done = document.getElementById("batch-progress-done");
     var failures = 0;
 
     function step() {
@@ -31,18 +32,18 @@
           bar.max = progress.total;
           bar.value = progress.queued;
           bar.textContent = progress.queued + " / " + progress.total;
+          text.textContent = fill(section.dataset.progressText, progress);
           if (progress.finished) {
-            text.textContent = fill(section.dataset.doneText, progress);
+            done.textContent = fill(section.dataset.doneText, progress);
             section.classList.add("invitations-progress--done");
           } else {
-            text.textContent = fill(section.dataset.progressText, progress);
             step();
           }
         })
         .catch(function () {
           failures += 1;
           if (failures >= 3) {
-            text.textContent = section.dataset.errorText;
+            done.textContent = section.dataset.errorText;
           } else {
             window.setTimeout(step, 1000 * failures);
           }
