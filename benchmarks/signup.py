@@ -161,6 +161,7 @@ def run(args) -> None:
             results = {"page": [], "answer": [], "errors": []}
             deadline = time.monotonic() + args.seconds
             clients = [Client(port, work, lock, deadline, results) for _ in range(args.clients)]
+            cpu_before = worker_cpu_seconds(server.pid)
             started = time.perf_counter()
             for client in clients:
                 client.start()
@@ -168,7 +169,7 @@ def run(args) -> None:
                 client.join(args.seconds + 60)
             elapsed = time.perf_counter() - started
             if phase == "measured":
-                report(args, results, elapsed)
+                report(args, results, elapsed, worker_cpu_seconds(server.pid) - cpu_before)
         check_seats(url, args.capacity)
     finally:
         if server is not None:
@@ -177,6 +178,17 @@ def run(args) -> None:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin.dispose()
+
+
+def worker_cpu_seconds(master_pid: int) -> float:
+    """User plus system CPU time of gunicorn's workers so far, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def wait_until_up(port: int) -> None:
@@ -189,12 +201,15 @@ def wait_until_up(port: int) -> None:
     raise SystemExit("gunicorn did not start")
 
 
-def report(args, results: dict, elapsed: float) -> None:
+def report(args, results: dict, elapsed: float, cpu_seconds: float) -> None:
     answers, pages = results["answer"], results["page"]
     print(f"clients={args.clients} gunicorn {args.workers} workers x {args.threads} threads ({args.worker_class}), "
           f"PostgreSQL, hall capacity {args.capacity}")
     print(f"sign-ups: {len(answers)} in {elapsed:.1f} s = {len(answers) / elapsed:.1f} per second "
           f"(each a page GET plus an answer POST); errors: {len(results['errors'])} {sorted(set(results['errors']))}")
+    if answers:
+        print(f"gunicorn CPU per sign-up (GET + POST): {cpu_seconds / len(answers) * 1000:.1f} ms; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for name, values in (("answer POST", answers), ("page GET", pages)):
         if values:
             print(f"{name:12s} p50 {percentile(values, .50) * 1000:6.1f} ms  p95 {percentile(values, .95) * 1000:6.1f} ms  "
