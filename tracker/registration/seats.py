@@ -25,20 +25,25 @@ class HallSeats:
     used: Counter
     #: Reserved seats per group id, only while reservations are held.
     reserved: dict[int, int]
+    #: Waiting registrations per group id.
+    waiting: Counter
 
     @classmethod
     def load(cls, event: Event, now: datetime) -> "HallSeats":
         rows = db.session.execute(
-            select(Invitee.group_id, func.count())
+            select(Invitee.group_id, Registration.status, func.count())
             .select_from(Registration)
             .join(Invitee, Invitee.id == Registration.invitee_id)
             .where(
                 Registration.event_id == event.id,
-                Registration.status == Status.CONFIRMED,
+                Registration.status.in_((Status.CONFIRMED, Status.WAITING)),
                 Registration.mode == Mode.HALL,
             )
-            .group_by(Invitee.group_id)
+            .group_by(Invitee.group_id, Registration.status)
         ).all()
+        used, waiting = Counter(), Counter()
+        for group_id, status, number in rows:
+            (used if status == Status.CONFIRMED else waiting)[group_id] = number
         reserved = {}
         if reservations_held(event, now):
             reserved = dict(
@@ -48,7 +53,7 @@ class HallSeats:
                     )
                 ).all()
             )
-        return cls(capacity=event.hall_capacity, used=Counter(dict(rows)), reserved=reserved)
+        return cls(capacity=event.hall_capacity, used=used, reserved=reserved, waiting=waiting)
 
     @property
     def free_in_hall(self) -> int:
@@ -62,9 +67,12 @@ class HallSeats:
         return max(0, self.free_in_hall - held_for_groups)
 
     def groups_with_free_seats(self) -> tuple[list[int], bool]:
-        """Reserving groups that still have a seat, and whether everybody else has one."""
-        reserving = [group for group in self.reserved if self.free_for(group) > 0]
-        return reserving, self.free_for(None) > 0
+        """Reserving groups with a free seat and somebody waiting for it, and whether everybody else has one."""
+        reserving = [group for group in self.reserved if self.waiting[group] and self.free_for(group) > 0]
+        others_waiting = any(count for group, count in self.waiting.items() if group not in self.reserved)
+        return reserving, others_waiting and self.free_for(None) > 0
 
     def take(self, group_id: int | None) -> None:
+        """A waiting person of this group got a seat."""
         self.used[group_id] += 1
+        self.waiting[group_id] -= 1

@@ -105,8 +105,8 @@ def answer(invitee_id: int, choice: Choice, now: datetime | None = None) -> Outc
     held_hall_seat = registration.status == Status.CONFIRMED and registration.mode == Mode.HALL
     promoted: list[Registration] = []
     if choice is Choice.HALL:
-        promoted = fill_freed_seats(event, now)
         seats = HallSeats.load(event, now)
+        promoted = fill_freed_seats(event, now, seats)
         if seats.free_for(invitee.group_id) > 0:
             _set(registration, Status.CONFIRMED, Mode.HALL)
         else:
@@ -175,14 +175,15 @@ def waiting_list(event: Event) -> list[Registration]:
     return list(db.session.execute(_waiting_query(event)).scalars())
 
 
-def fill_freed_seats(event: Event, now: datetime | None = None) -> list[Registration]:
+def fill_freed_seats(event: Event, now: datetime | None = None, seats: HallSeats | None = None) -> list[Registration]:
     """Give free hall seats to the waiting list in order, as many as fit; the caller holds the event lock.
 
     Call this after anything that frees seats: a cancellation, a change to the livestream,
-    a decline, more capacity, a quota release.
+    a decline, more capacity, a quota release. Seats already read under the lock may be
+    passed in; they are updated with the promotions.
     """
     now = now or utcnow()
-    seats = HallSeats.load(event, now)
+    seats = seats or HallSeats.load(event, now)
     reserving_groups, pool_open = seats.groups_with_free_seats()
     if not reserving_groups and not pool_open:
         return []
@@ -236,15 +237,8 @@ def waiting_position(registration: Registration) -> int:
 
 def hall_seat_free_for(invitee: Invitee, now: datetime | None = None) -> bool:
     """Whether a hall request right now would get a seat (a hint for the page; the answer decides)."""
-    now = now or utcnow()
-    seats = HallSeats.load(invitee.event, now)
-    if seats.free_for(invitee.group_id) == 0:
-        return False
-    return not db.session.execute(
-        select(Registration.id).where(
-            Registration.event_id == invitee.event_id, Registration.status == Status.WAITING
-        ).limit(1)
-    ).first()
+    seats = HallSeats.load(invitee.event, now or utcnow())
+    return seats.free_for(invitee.group_id) > 0 and not any(seats.waiting.values())
 
 
 # --- Organiser controls --------------------------------------------------------------------------
