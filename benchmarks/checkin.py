@@ -206,6 +206,19 @@ def run_level(port: int, door_id: int, credential: str, codes: list[str], scanne
     }
 
 
+def in_process_cost(database: ScratchDatabase, scans: int) -> tuple[float, float]:
+    """Wall and CPU milliseconds per scan of one thread calling the app directly (no HTTP, no other load)."""
+    door_id, credential, codes = database.event_with_tickets(scans, "CPU")
+    client = database.app.test_client()
+    client.set_cookie(CREDENTIAL_COOKIE, credential)
+    headers = {"X-Tracker-Scanner": "1"}
+    wall, cpu = time.perf_counter(), time.process_time()
+    for code in codes:
+        client.post("/api/checkin/scan", json={"door": door_id, "nonce": secrets.token_hex(12), "code": code},
+                    headers=headers)
+    return (time.perf_counter() - wall) * 1000 / scans, (time.process_time() - cpu) * 1000 / scans
+
+
 def browser_scan_to_verdict(database: ScratchDatabase, samples: int, workdir: Path) -> list[int]:
     """Milliseconds from the camera frame that held the code to the verdict shown, `samples` times."""
     from playwright.sync_api import sync_playwright
@@ -243,7 +256,7 @@ def browser_scan_to_verdict(database: ScratchDatabase, samples: int, workdir: Pa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1500)
-    parser.add_argument("--levels", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--levels", type=int, nargs="*", default=[8, 32])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--workers", type=int, default=3)
@@ -259,6 +272,9 @@ def main() -> None:
         for kind in args.backends:
             database = ScratchDatabase(kind, args.postgres_url, workdir)
             try:
+                wall_ms, cpu_ms = in_process_cost(database, 300)
+                print(f"{kind:10} in-process, one thread: {wall_ms:.1f} ms wall, {cpu_ms:.1f} ms CPU per scan "
+                      f"(load average {os.getloadavg()[0]:.1f})", flush=True)
                 for level in args.levels:
                     door_id, credential, codes = database.event_with_tickets(args.tickets, f"Last {level}")
                     server = Gunicorn(database.url, args.workers, args.threads)
@@ -270,7 +286,8 @@ def main() -> None:
                         f"{kind:10} scanners={level:3} requests={result['requests']}/{result['planned']} "
                         f"in {result['seconds']:.1f}s: {result['scans_per_second']:.0f} scans/s, "
                         f"p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-                        f"failures {result['failures']}, verdicts {result['verdicts']}",
+                        f"failures {result['failures']}, verdicts {result['verdicts']}, "
+                        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
                         flush=True,
                     )
                 if kind == args.backends[0] and args.browser_samples and Path(CHROMIUM).exists():

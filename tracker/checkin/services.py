@@ -7,7 +7,9 @@ retries the whole request, which then sees the other door's check-in.
 import hashlib
 import json
 import secrets
+import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Role, User
 from ..audit.services import record
-from ..database import lock_row, utcnow
+from ..database import is_postgres, lock_row, utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..invitees.models import Invitee, InviteeSource
@@ -29,8 +31,6 @@ from .models import CheckIn, Door, DoorDevice, DoorStaffAssignment, ScanAttempt
 
 PAIRING_LIFETIME = timedelta(minutes=15)
 UNDO_WINDOW = timedelta(minutes=5)
-#: last_seen_at of a device is written at most this often, to keep scans read-mostly.
-SEEN_RESOLUTION = timedelta(minutes=1)
 SEARCH_LIMIT = 20
 
 
@@ -88,15 +88,27 @@ def revoke_device(device: DoorDevice) -> None:
 
 
 def device_for_credential(credential: str | None) -> DoorDevice | None:
-    """The paired, unrevoked device whose cookie this is; notes when it was last seen."""
+    """The paired, unrevoked device whose cookie this is."""
     if not credential:
         return None
-    device = db.session.execute(
+    return db.session.execute(
         select(DoorDevice).where(DoorDevice.credential_hash == sha256(credential), DoorDevice.revoked_at.is_(None))
     ).scalar_one_or_none()
-    if device is not None and (device.last_seen_at is None or device.last_seen_at < utcnow() - SEEN_RESOLUTION):
-        device.last_seen_at = utcnow()
-    return device
+
+
+def last_seen(devices: list[DoorDevice]) -> dict[int, datetime | None]:
+    """When each device last opened its scanner or scanned (scans are not written to the device row)."""
+    scans = dict(
+        db.session.execute(
+            select(ScanAttempt.device_id, func.max(ScanAttempt.scanned_at))
+            .where(ScanAttempt.device_id.in_([device.id for device in devices]))
+            .group_by(ScanAttempt.device_id)
+        ).all()
+    )
+    return {
+        device.id: max((moment for moment in (device.last_seen_at, scans.get(device.id)) if moment), default=None)
+        for device in devices
+    }
 
 
 def door_with_event(door_id: int) -> Door | None:
@@ -459,6 +471,23 @@ def walk_in(scanner: Scanner, *, name: str, email: str | None, invitee_id: int |
     db.session.flush()
     record("checkin.walk_in", event_id=event.id, actor=scanner.actor, invitee_id=invitee.id)
     return _admit(scanner, registration, ticket=None, method="walk_in", move_to_hall=False, exit_scan=False)
+
+
+_SQLITE_WRITER = threading.Lock()
+
+
+@contextmanager
+def one_writer_per_process():
+    """On SQLite, let this process's threads queue for the single write lock here, in order.
+
+    Every SQLite transaction takes the write lock (BEGIN IMMEDIATE); threads that wait for it inside
+    SQLite poll with growing sleeps and starve under load. PostgreSQL locks rows and needs no queue.
+    """
+    if is_postgres():
+        yield
+        return
+    with _SQLITE_WRITER:
+        yield
 
 
 # --- Idempotency and the scan log ---------------------------------------------------------------------------

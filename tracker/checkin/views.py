@@ -60,6 +60,7 @@ def _render_manage(event: Event, door_form: DoorForm, staff_form: StaffForm, sta
         ).scalars().all()
         for door in doors
     }
+    seen = services.last_seen([device for door_devices in devices.values() for device in door_devices])
     staff = services.assigned_staff(event)
     staff_form.user_id.choices = [(u.id, f"{u.name} ({u.email})") for u in services.door_staff_accounts() if u not in staff]
     return render_template(
@@ -67,6 +68,7 @@ def _render_manage(event: Event, door_form: DoorForm, staff_form: StaffForm, sta
         event=event,
         doors=doors,
         devices=devices,
+        seen=seen,
         staff=staff,
         door_form=door_form,
         pairing_form=PairingForm(),
@@ -208,13 +210,12 @@ def door_home():
     """Where door staff and paired devices land: their doors to choose from."""
     device = _current_device()
     if device is not None and not current_user.is_authenticated:
-        db.session.commit()
         return redirect(url_for("checkin.scanner", door_id=device.door_id))
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.path))
     events = services.events_for_door_staff(current_user)
     doors = services.doors_of([event.id for event in events])
-    return render_template("checkin/door_home.html", events=events, doors=doors, device=device)
+    return render_template("checkin/door_home.html", events=events, doors=doors)
 
 
 @bp.get("/door/pair")
@@ -258,8 +259,10 @@ def scanner(door_id: int):
     user = current_user if current_user.is_authenticated else None
     if not services.may_scan_at(door, user, device):
         abort(403)
+    if device is not None and device.door_id == door.id:
+        device.last_seen_at = services.utcnow()
     db.session.commit()
-    event = db.session.get(Event, door.event_id)
+    event = door.event
     return render_template(
         "checkin/scanner.html", door=door, event=event, counts=services.hall_counts(event),
         paired_device=device if device and device.door_id == door.id else None,
@@ -340,20 +343,29 @@ def _scanner(door_id: int | None) -> Scanner:
 def _answer_once(door_id: int, nonce: str, scanned: str, decide) -> dict:
     """Run decide() once per (door, nonce): a retry gets the stored answer; a lost race is re-decided."""
     for _attempt in range(5):
-        scanner = _scanner(door_id)
-        earlier = services.earlier_answer(scanner.door.id, nonce)
-        if earlier is not None:
-            db.session.commit()
-            return earlier
-        try:
-            verdict = decide(scanner)
-            answer = verdict.as_json(scanner.event, nonce)
-            services.log_scan(scanner, nonce, scanned, verdict, answer)
-            db.session.commit()
+        with services.one_writer_per_process():
+            answer = _try_answer(door_id, nonce, scanned, decide)
+        if answer is not None:
             return answer
-        except IntegrityError:
-            db.session.rollback()
     raise ApiError(503, _("The door is very busy. Please scan again."))
+
+
+def _try_answer(door_id: int, nonce: str, scanned: str, decide) -> dict | None:
+    """One attempt in one transaction; None when it lost a race for the unique keys."""
+    scanner = _scanner(door_id)
+    earlier = services.earlier_answer(scanner.door.id, nonce)
+    if earlier is not None:
+        db.session.commit()
+        return earlier
+    try:
+        verdict = decide(scanner)
+        answer = verdict.as_json(scanner.event, nonce)
+        services.log_scan(scanner, nonce, scanned, verdict, answer)
+        db.session.commit()
+        return answer
+    except IntegrityError:
+        db.session.rollback()
+        return None
 
 
 @bp.post("/api/checkin/scan")
