@@ -1,18 +1,25 @@
 """Heartbeats per second, p99 latency and database writes per viewer per minute, through gunicorn on PostgreSQL.
 
 Makes a scratch PostgreSQL database with one live event and 5,000 viewers (4,000 invitees, 1,000
-anonymous), starts gunicorn on a free 127.0.0.1 port, and sends heartbeats from a closed loop of
-keep-alive connections, round-robin over the viewers, for a bounded time and count. It runs once with
-presence in the database only and once with Redis in front (TRACKER_REDIS_URL), then counts the row
-writes on `viewer_minutes` from PostgreSQL's own statistics.
+anonymous) and starts gunicorn on a free 127.0.0.1 port, once with presence in the database only and
+once with Redis in front (TRACKER_REDIS_URL). Two kinds of run, both bounded in time and count:
+
+- closed loop (default): keep-alive connections send the next heartbeat as soon as the last is
+  answered, round-robin over the viewers: the most heartbeats per second, and their latency;
+- paced (--paced-seconds N): every viewer sends every 30 s with the page's jitter, as on the day:
+  the database writes per viewer per minute at the real rate.
+
+Row writes on `viewer_minutes` (inserts + updates) come from PostgreSQL's own statistics.
 
     .venv/bin/python benchmarks/heartbeats.py [--seconds 20] [--max-requests 60000] [--connections 32] [--workers 2]
+        [--paced-seconds 125 --interval 30]
         [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379/13]
 """
 import argparse
 import asyncio
 import json
 import os
+import random
 import secrets
 import signal
 import socket
@@ -35,11 +42,13 @@ from tracker.database import utcnow  # noqa: E402
 from tracker.events.models import Event  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.invitees.models import Invitee  # noqa: E402
+from tracker.stream.presence import presence_store  # noqa: E402
 from tracker.stream.viewers import issue_token  # noqa: E402
 
 SECRET_KEY = "benchmark-secret-" + "k" * 32
 INVITEE_VIEWERS = 4000
 ANONYMOUS_VIEWERS = 1000
+WARM_UP_VIEWERS = 200
 REDIS_PREFIX = "tracker:stream:"  # the default prefix; the benchmark uses its own Redis database number
 
 
@@ -49,8 +58,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def prepare(database_url: str) -> tuple[int, list[str]]:
-    """Migrate the scratch database, add the event and its viewers; return the event id and viewer tokens."""
+def prepare(database_url: str) -> tuple[list[str], list[str]]:
+    """Migrate the scratch database, add the event and its viewers; return their tokens and warm-up tokens."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False})
     with app.app_context():
         upgrade()
@@ -67,10 +76,10 @@ def prepare(database_url: str) -> tuple[int, list[str]]:
         invitee_ids = db.session.scalars(sa.select(Invitee.id).where(Invitee.event_id == event.id)).all()
         tokens = [issue_token(event, invitee_id) for invitee_id in invitee_ids]
         tokens += [issue_token(event) for _ in range(ANONYMOUS_VIEWERS)]
+        warm_up = [issue_token(event) for _ in range(WARM_UP_VIEWERS)]
         db.session.commit()
-        event_id = event.id
         db.engine.dispose()
-    return event_id, tokens
+    return tokens, warm_up
 
 
 def start_gunicorn(database_url: str, redis_url: str | None, port: int, workers: int) -> subprocess.Popen:
@@ -81,27 +90,34 @@ def start_gunicorn(database_url: str, redis_url: str | None, port: int, workers:
         env["TRACKER_REDIS_URL"] = redis_url
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--worker-class", "gthread", "--threads", "4",
-         "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "tracker:create_app()"],
+         "--keep-alive", "30", "--preload", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "tracker:create_app()"],
         cwd=ROOT, env=env,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        if _answers(port):
             return process
-        except OSError:
-            time.sleep(0.2)
+        time.sleep(0.2)
     process.kill()
-    raise SystemExit("gunicorn did not start within 30 s")
+    raise SystemExit("gunicorn did not answer within 60 s")
 
 
-async def _connection(port: int, bodies: list[bytes], counter, latencies: list[float], stop_at: float, limit: int,
-                      failures: list[str]) -> None:
+def _answers(port: int) -> bool:
+    """Whether a worker answers a (deliberately empty) heartbeat, which it refuses with 400."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+            conn.sendall(b"POST /api/stream/heartbeat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                         b"Connection: close\r\n\r\n")
+            return conn.recv(12).startswith(b"HTTP/1.1 400")
+    except OSError:
+        return False
+
+
+async def _connection(port: int, next_body, latencies: list[float], failures: list[str]) -> None:
+    """Send heartbeats over one keep-alive connection while next_body() gives bodies (it may wait)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        while time.monotonic() < stop_at and counter[0] < limit:
-            body = bodies[counter[0] % len(bodies)]
-            counter[0] += 1
+        while (body := await next_body()) is not None:
             request = (b"POST /api/stream/heartbeat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
             started = time.perf_counter()
@@ -124,15 +140,62 @@ async def _connection(port: int, bodies: list[bytes], counter, latencies: list[f
 
 
 async def load(port: int, tokens: list[str], seconds: float, limit: int, connections: int):
+    """Closed loop: every connection sends its next heartbeat as soon as the last is answered."""
     bodies = [json.dumps({"viewer": token}).encode() for token in tokens]
     latencies: list[float] = []
     failures: list[str] = []
     counter = [0]
     started = time.monotonic()
-    await asyncio.gather(*[
-        _connection(port, bodies, counter, latencies, started + seconds, limit, failures) for _ in range(connections)
-    ])
+
+    async def next_body():
+        if time.monotonic() >= started + seconds or counter[0] >= limit:
+            return None
+        counter[0] += 1
+        return bodies[counter[0] % len(bodies)]
+
+    await asyncio.gather(*[_connection(port, next_body, latencies, failures) for _ in range(connections)])
     return latencies, time.monotonic() - started, failures
+
+
+async def paced(port: int, tokens: list[str], seconds: float, interval: float, connections: int):
+    """Real pace: each viewer sends every `interval` seconds with the page's jitter (0.9 to 1.1 times)."""
+    rng = random.Random(1)
+    schedule = []
+    for token in tokens:
+        body = json.dumps({"viewer": token}).encode()
+        moment = rng.uniform(0, interval)
+        while moment < seconds:
+            schedule.append((moment, body))
+            moment += interval * rng.uniform(0.9, 1.1)
+    schedule.sort(key=lambda item: item[0])
+    position = [0]
+    latencies: list[float] = []
+    failures: list[str] = []
+    started = time.monotonic()
+
+    async def next_body():
+        if position[0] >= len(schedule):
+            return None
+        moment, body = schedule[position[0]]
+        position[0] += 1
+        await asyncio.sleep(max(0.0, started + moment - time.monotonic()))
+        return body
+
+    await asyncio.gather(*[_connection(port, next_body, latencies, failures) for _ in range(connections)])
+    return latencies, time.monotonic() - started, failures
+
+
+def workers_cpu_seconds(master_pid: int) -> float:
+    """User and system CPU time of gunicorn's workers so far (from /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:  # fields after the name: state, ppid, ..., utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def minute_writes(engine) -> tuple[int, int, int]:
@@ -146,28 +209,43 @@ def minute_writes(engine) -> tuple[int, int, int]:
     return inserted, updated, rows
 
 
-def run_mode(name: str, database_url: str, redis_url: str | None, tokens: list[str], args) -> dict:
-    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.begin() as conn:
-        conn.exec_driver_sql("TRUNCATE viewer_minutes")
-    time.sleep(1)
-    before = minute_writes(engine)
+def flush_redis(database_url: str, redis_url: str) -> None:
+    """Write what Redis still queues, as the next minute's first heartbeat (or `flask stream flush`) would."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": redis_url,
+                      "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        presence_store().flush()
+        db.engine.dispose()
+
+
+def run_mode(name: str, database_url: str, redis_url: str | None, tokens: list[str], warm_up: list[str], args) -> dict:
+    engine = sa.create_engine(database_url)
     port = free_port()
     server = start_gunicorn(database_url, redis_url, port, args.workers)
     try:
-        latencies, elapsed, failures = asyncio.run(load(port, tokens, args.seconds, args.max_requests, args.connections))
+        # Warm-up with viewers of their own (connections, pools, caches), then start counting from an empty table.
+        asyncio.run(load(port, warm_up, 3, 2000, args.connections))
+        if redis_url:
+            flush_redis(database_url, redis_url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("TRUNCATE viewer_minutes")
+        time.sleep(2)  # every backend's statistics reach the shared counters
+        before = minute_writes(engine)
+        cpu_before, client_cpu_before = workers_cpu_seconds(server.pid), time.process_time()
+        if args.paced_seconds:
+            latencies, elapsed, failures = asyncio.run(
+                paced(port, tokens, args.paced_seconds, args.interval, args.connections))
+        else:
+            latencies, elapsed, failures = asyncio.run(
+                load(port, tokens, args.seconds, args.max_requests, args.connections))
+        server_cpu = workers_cpu_seconds(server.pid) - cpu_before
+        client_cpu = time.process_time() - client_cpu_before
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
-    if redis_url:  # what the next minute's first heartbeat (or `flask stream flush`) would write
-        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": redis_url,
-                          "RATELIMIT_ENABLED": False})
-        with app.app_context():
-            from tracker.stream.presence import presence_store
-
-            presence_store().flush()
-            db.engine.dispose()
-    time.sleep(1)
+    if redis_url:
+        flush_redis(database_url, redis_url)
+    time.sleep(2)
     after = minute_writes(engine)
     engine.dispose()
     inserted, updated, rows = after[0] - before[0], after[1] - before[1], after[2]
@@ -181,6 +259,8 @@ def run_mode(name: str, database_url: str, redis_url: str | None, tokens: list[s
         "p50_ms": round(latencies[count // 2] * 1000, 1),
         "p99_ms": round(latencies[int(count * 0.99)] * 1000, 1),
         "failures": len(failures),
+        "server_cpu_ms": round(server_cpu / count * 1000, 2),
+        "client_cpu_ms": round(client_cpu / count * 1000, 2),
         "viewer_minutes": rows,
         "row_writes": inserted + updated,
         "writes_per_viewer_minute": round((inserted + updated) / rows, 2) if rows else 0,
@@ -194,6 +274,9 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=60000, help="heartbeats per mode (at most)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (4 threads each)")
+    parser.add_argument("--paced-seconds", type=float, default=0,
+                        help="instead of the closed loop: every viewer at the page's pace for this long (e.g. 125)")
+    parser.add_argument("--interval", type=float, default=30, help="heartbeat interval of the paced run")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="a PostgreSQL server's maintenance database; a scratch database is made beside it")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13", help="Redis for the second run; '' to skip")
@@ -205,15 +288,15 @@ def main() -> None:
     admin = sa.create_engine(args.postgres.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{scratch}"')
-    database_url = args.postgres.rsplit("/", 1)[0] + "/" + scratch
+    database_url = args.postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + scratch
     results = []
     try:
-        _, tokens = prepare(database_url.replace("postgresql://", "postgresql+psycopg://"))
-        results.append(run_mode("database", database_url, None, tokens, args))
+        tokens, warm_up = prepare(database_url)
+        results.append(run_mode("database", database_url, None, tokens, warm_up, args))
         if args.redis:
             client = redis.Redis.from_url(args.redis)
             try:
-                results.append(run_mode("redis", database_url, args.redis, tokens, args))
+                results.append(run_mode("redis", database_url, args.redis, tokens, warm_up, args))
             finally:
                 keys = list(client.scan_iter(REDIS_PREFIX + "*"))
                 if keys:
@@ -227,9 +310,10 @@ def main() -> None:
     for result in results:
         print(f"{result['mode']:>8}: {result['heartbeats']} heartbeats in {result['seconds']} s = "
               f"{result['per_second']} heartbeats/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
-              f"{result['failures']} failed; {result['viewer_minutes']} viewer minutes, {result['row_writes']} row writes "
+              f"{result['failures']} failed; CPU per heartbeat: gunicorn {result['server_cpu_ms']} ms, "
+              f"load generator {result['client_cpu_ms']} ms; {result['viewer_minutes']} viewer minutes, {result['row_writes']} row writes "
               f"= {result['writes_per_viewer_minute']} writes per viewer per minute "
-              f"({result['heartbeats_per_viewer_minute']} heartbeats per viewer-minute in this accelerated run)")
+              f"({result['heartbeats_per_viewer_minute']} heartbeats per viewer-minute)")
 
 
 if __name__ == "__main__":

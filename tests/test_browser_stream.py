@@ -153,3 +153,21 @@ def test_countdown_and_agenda_before_the_start(live_server, new_page):
         assert page.locator("video, iframe").count() == 0
         check_axe(page, "watch page before the start")
         screenshot(page, name)
+
+
+def test_people_without_a_stream_place_get_a_clear_message(live_server, new_page):
+    with live_server.app.app_context():
+        event = make_event(starts_in=timedelta(minutes=-5))
+        invitee = make_invitee(event)
+        make_registration(invitee, mode="hall", status="declined")
+        url = personal_url(invitee, "/watch")
+        db.session.commit()
+    page = new_page(**PHONE)
+    page.goto(url)
+    assert "Sie haben derzeit keine solche Anmeldung" in page.locator("main").inner_text()
+    assert page.get_by_role("link", name="Zu Ihrer Anmeldung").get_attribute("href").endswith("/t/" + url.split("/t/")[1].split("/")[0])
+    check_axe(page, "watch page refused")
+    screenshot(page, "stream-refused-phone")
+    page.goto(live_server.url + "/t/no-such-token/watch")
+    assert "Dieser Link ist nicht gültig" in page.locator("h1").inner_text()
+    check_axe(page, "watch page with a bad link")

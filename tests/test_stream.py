@@ -6,11 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from tracker.checkin.models import CheckIn
 from tracker.events.models import Event
 from tracker.extensions import db
+from tracker.invitees.models import Invitee
 from tracker.invitees.links import personal_token
 from tracker.stream.figures import GroupFigures, followed_online_invitee_ids, stream_figures
 from tracker.stream.models import StreamFigureSnapshot, ViewerMinute
@@ -394,3 +395,17 @@ def test_concurrent_heartbeats_from_two_workers_make_one_row(stream_app, app_fac
     with stream_app.app_context():
         presence_store().flush()
         assert db.session.scalar(select(func.count()).select_from(ViewerMinute)) == 1
+
+
+def test_queued_minutes_of_a_deleted_invitee_still_count_without_the_person(stream_app):
+    """An invitee deleted between heartbeat and flush (e.g. on request): the minutes stay, the link to them goes."""
+    client, event, token = one_invitee_viewer(stream_app)
+    watch(client, token, range(0, 2))
+    with stream_app.app_context():
+        db.session.execute(delete(Invitee).where(Invitee.event_id == event.id))
+        db.session.commit()
+    result = figures(stream_app, event.id, at(1) + timedelta(seconds=40))
+    assert (result.unique_viewers, result.total_minutes, result.per_group) == (1, 2, {})
+    with stream_app.app_context():
+        presence_store().flush()
+        assert db.session.scalar(select(func.count()).where(ViewerMinute.invitee_id.is_(None))) == 2

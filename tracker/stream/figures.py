@@ -57,7 +57,10 @@ class StreamFigures:
 
 
 def followed_online_invitee_ids(event: Event) -> Select:
-    """Ids of the event's invitees who followed online, as a query to join or use with IN."""
+    """Ids of the event's invitees who followed online, as a query to join or use with IN.
+
+    Empty once the minutes are deleted after the retention period (the snapshot keeps counts, not people).
+    """
     return (
         select(ViewerMinute.invitee_id)
         .where(ViewerMinute.event_id == event.id, ViewerMinute.invitee_id.is_not(None))

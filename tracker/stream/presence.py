@@ -17,7 +17,9 @@ from flask import current_app
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..events.models import Event
 from ..extensions import db
+from ..invitees.models import Invitee
 from .models import ViewerMinute
 from .viewers import Viewer
 
@@ -173,7 +175,8 @@ class RedisPresence:
 
     def pending_rows(self, event_id: int) -> list[dict]:
         """The minutes queued for the next flush, left queued (for figures that must be current)."""
-        return _minute_rows(event_id, self.client.smembers(self._pending_key(event_id)))
+        rows = _minute_rows(event_id, self.client.smembers(self._pending_key(event_id)))
+        return without_dangling_references(db.session, event_id, rows) if rows else []
 
     def forget(self, event_id: int) -> None:
         self.client.delete(self._seen_key(event_id), self._pending_key(event_id))
@@ -200,11 +203,25 @@ def _minute_rows(event_id: int, items) -> list[dict]:
     return rows
 
 
+def without_dangling_references(connection, event_id: int, rows: list[dict]) -> list[dict]:
+    """Queued rows that can still be written: none if the event was deleted meanwhile, and no invitee id
+    for invitees deleted meanwhile (their minutes still count, as a viewer without a group)."""
+    if connection.execute(select(Event.id).where(Event.id == event_id)).first() is None:
+        return []
+    invitee_ids = {row["invitee_id"] for row in rows if row["invitee_id"] is not None}
+    if invitee_ids:
+        existing = set(connection.execute(select(Invitee.id).where(Invitee.id.in_(invitee_ids))).scalars())
+        for row in rows:
+            if row["invitee_id"] is not None and row["invitee_id"] not in existing:
+                row["invitee_id"] = None
+    return rows
+
+
 def _insert_minutes(event_id: int, items: list[bytes]) -> None:
     """One batch of queued minutes in its own transaction; duplicates are ignored."""
-    rows = _minute_rows(event_id, items)
     statement = minutes_insert()
     with db.engine.begin() as connection:
+        rows = without_dangling_references(connection, event_id, _minute_rows(event_id, items))
         for start in range(0, len(rows), 1000):
             connection.execute(statement, rows[start:start + 1000])
 
