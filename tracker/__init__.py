@@ -53,10 +53,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from . import errors, i18n, navigation
     from .accounts.views import bp as accounts_bp
+    from .dashboard.views import bp as dashboard_bp
     from .events.views import bp as events_bp
     from .stream.views import bp as stream_bp
 
-    for blueprint in (i18n.bp, accounts_bp, events_bp, stream_bp):
+    for blueprint in (i18n.bp, accounts_bp, events_bp, stream_bp, dashboard_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     navigation.register(app)
