@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .audit.views import bp as audit_bp
     from .checkin.views import bp as checkin_bp
+    from .dashboard.views import bp as dashboard_bp
     from .events.views import bp as events_bp
     from .invitees.views import bp as invitees_bp
     from .mail.views import bp as invitations_bp
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
         registration_bp,
         checkin_bp,
         stream_bp,
+        dashboard_bp,
         privacy_bp,
     ):
         app.register_blueprint(blueprint)
