@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..database import utcnow
 from ..events.models import Event
 from ..extensions import db
+from ..privacy.figures import purged_figures
 from .figures import EventFigures, compute_figures
 from .models import FigureCache
 
@@ -144,7 +145,13 @@ def _compute_and_store(cache, event: Event, now: datetime) -> EventFigures:
 
 
 def current_figures(event: Event) -> EventFigures:
-    """The event's figures, at most DASHBOARD_REFRESH_SECONDS old, computed by one worker at a time."""
+    """The event's figures, at most DASHBOARD_REFRESH_SECONDS old, computed by one worker at a time.
+
+    A purged event (tracker.privacy) shows the figures frozen before its personal data was deleted.
+    """
+    frozen = purged_figures(event)
+    if frozen is not None:
+        return frozen
     cache = figure_cache()
     now = utcnow()
     cached = cache.read(event.id)

@@ -11,14 +11,13 @@ from ..database import lock_row, utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..invitees.links import assign_new_link
-from ..invitees.models import Invitee
+from ..invitees.models import Invitee, PendingImport
 from ..mail.models import InvitationBatch, OutboxMail
 from ..registration.models import ACTIVE_STATUSES, Registration, Status, Ticket
 from ..registration.services import AnswerRefused, Choice, answer
 from ..stream.models import ViewerMinute
 from ..stream.services import replace_minutes_by_snapshot
-from .figures import event_totals
-from .models import EventFigureSnapshot
+from .figures import take_snapshot
 
 #: Keys of a stored door answer that name a person; removed when that person's data is erased.
 PERSONAL_ANSWER_KEYS = ("name", "unit", "email")
@@ -42,8 +41,8 @@ def purge_event(event_id: int, now: datetime) -> dict:
     event = lock_row(Event, event_id)
     if event.purged_at is not None:
         return {}
-    db.session.add(EventFigureSnapshot(event_id=event.id, figures=event_totals(event), taken_at=now))
     replace_minutes_by_snapshot(event, now)
+    take_snapshot(event, now)
     registrations = select(Registration.id).where(Registration.event_id == event.id)
     deleted = {}
     for name, statement in (
@@ -53,6 +52,7 @@ def purge_event(event_id: int, now: datetime) -> dict:
         ("registrations", delete(Registration).where(Registration.event_id == event.id)),
         ("outbox_mails", delete(OutboxMail).where(OutboxMail.event_id == event.id)),
         ("viewer_minutes", delete(ViewerMinute).where(ViewerMinute.event_id == event.id)),
+        ("pending_imports", delete(PendingImport).where(PendingImport.event_id == event.id)),
         ("invitees", delete(Invitee).where(Invitee.event_id == event.id)),
     ):
         deleted[name] = db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
