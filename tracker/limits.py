@@ -60,7 +60,7 @@ def viewer_key() -> str:
     if request.content_length is not None and request.content_length <= MAX_KEYED_BODY:
         try:
             viewer = json.loads(request.get_data(cache=True)).get("viewer")
-        except (ValueError, UnicodeDecodeError, AttributeError):
+        except (ValueError, UnicodeDecodeError, AttributeError, RecursionError):
             viewer = None
         if isinstance(viewer, str) and viewer:
             return _digest("viewer", viewer)

@@ -8,8 +8,9 @@ import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, Request, current_app, g, request, session
 from flask_login import logout_user, user_logged_in
+from werkzeug.exceptions import BadRequest
 
 #: The policy every page gets; views may widen frame-src and media sources for one response only.
 BASE_POLICY: dict[str, tuple[str, ...]] = {
@@ -117,7 +118,20 @@ def end_expired_session() -> None:
         session.pop(LOGIN_TIME_KEY, None)
 
 
+class SafeJsonRequest(Request):
+    """A request whose JSON parsing turns absurdly deep nesting into a 400, not a RecursionError (500)."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            raise BadRequest("JSON nested too deeply") from None
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = SafeJsonRequest
     app.after_request(set_security_headers)
     app.before_request(end_expired_session)
     user_logged_in.connect(_stamp_login_time, app)

@@ -32,8 +32,8 @@ class AppServer:
             TRACKER_THREADS=str(threads),
             TRACKER_LOG_FORMAT="off",
             TRACKER_RATELIMIT_ENABLED="false",
-            **{f"TRACKER_{key}": value for key, value in settings.items()},
         )
+        env.update({f"TRACKER_{key}": value for key, value in settings.items()})
         self.process = subprocess.Popen(
             [str(GUNICORN), "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
             cwd=ROOT,

@@ -297,11 +297,21 @@ def _json_request() -> dict:
     return data
 
 
+#: Ids are 32-bit in the database; anything larger cannot name a row (and would overflow the driver).
+_MAX_ID = 2**31 - 1
+
+
+def _query_number(name: str) -> int | None:
+    """A whole number from the query string, or None when it is not one."""
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
+
+
 def _whole_number(data: dict, name: str, required: bool = True) -> int | None:
     value = data.get(name)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_ID:
         raise ApiError(400, _("“%(name)s” must be a positive whole number.", name=name))
     return value
 
@@ -431,11 +441,7 @@ def api_undo():
 @bp.get("/api/checkin/search")
 @limits.door_api
 def api_search():
-    try:
-        door_id = int(request.args.get("door", ""))
-    except ValueError:
-        raise ApiError(400, _("“door” must be a positive whole number.")) from None
-    scanner = _scanner(door_id)
+    scanner = _scanner(_whole_number({"door": _query_number("door")}, "door"))
     text = request.args.get("q", "").strip()
     if len(text) < 2 or len(text) > 100:
         raise ApiError(400, _("Type at least 2 and at most 100 characters of the name."))
@@ -447,11 +453,7 @@ def api_search():
 @bp.get("/api/checkin/counts")
 @limits.door_api
 def api_counts():
-    try:
-        door_id = int(request.args.get("door", ""))
-    except ValueError:
-        raise ApiError(400, _("“door” must be a positive whole number.")) from None
-    scanner = _scanner(door_id)
+    scanner = _scanner(_whole_number({"door": _query_number("door")}, "door"))
     counts = services.hall_counts(scanner.event)
     db.session.commit()
     return counts

@@ -83,7 +83,7 @@ def _viewer_from_body():
         return None, render_error(400, _("The heartbeat is too large."))
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         body = None
     if not isinstance(body, dict):
         return None, render_error(400, _('The heartbeat must be a JSON object such as {"viewer": "<token>"}.'))
