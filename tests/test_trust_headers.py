@@ -188,3 +188,17 @@ def test_the_watch_page_may_embed_only_the_configured_stream(app, client, kind, 
     other = "frame-src" if directive == "media-src" else "media-src"
     assert origin not in csp[other]
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda client: client.post("/login", data={"email": "a\x00@example.org", "password": "x"}),
+        lambda client: client.get("/events/?q=a%00b"),
+        lambda client: client.post("/api/checkin/scan", data=b'{"code": "A\\u0000"}', content_type="application/json"),
+    ],
+)
+def test_nul_characters_are_refused_with_a_german_400(client, send):
+    response = send(client)
+    assert response.status_code == 400
+    assert "nicht erlaubt" in response.get_data(as_text=True)

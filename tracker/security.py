@@ -9,8 +9,11 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, current_app, g, request, session
+from flask_babel import gettext
 from flask_login import logout_user, user_logged_in
 from werkzeug.exceptions import BadRequest
+
+from .errors import render_error
 
 #: The policy every page gets; views may widen frame-src and media sources for one response only.
 BASE_POLICY: dict[str, tuple[str, ...]] = {
@@ -130,8 +133,20 @@ class SafeJsonRequest(Request):
             raise BadRequest("JSON nested too deeply") from None
 
 
+_JSON_NUL = re.compile(rb"\\u0000", re.IGNORECASE)
+
+
+def refuse_nul_characters():
+    """No real input holds a NUL character; PostgreSQL cannot store one, so refuse it at the door with a 400."""
+    body_has_nul = request.is_json and (b"\x00" in request.get_data() or _JSON_NUL.search(request.get_data()))
+    if body_has_nul or any("\x00" in value for value in (*request.args.values(), *request.form.values())):
+        return render_error(400, gettext("The input contains characters that are not allowed."))
+    return None
+
+
 def init_app(app: Flask) -> None:
     app.request_class = SafeJsonRequest
+    app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
     app.before_request(end_expired_session)
     user_logged_in.connect(_stamp_login_time, app)
