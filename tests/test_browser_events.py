@@ -25,6 +25,15 @@ def log_in(page, url, email):
     page.wait_for_url("**/events/")
 
 
+def upload_list(page, csv_file):
+    """From the invitee list, upload the file and wait for the preview (the upload page is checked on the way)."""
+    page.get_by_role("link", name="Liste importieren").click()
+    check_axe(page, "upload")
+    page.get_by_label("Datei mit den Eingeladenen (CSV oder Excel)").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Datei prüfen").click()
+    page.get_by_role("heading", name="Import prüfen").wait_for()
+
+
 def test_organiser_creates_an_event_adds_groups_and_imports_a_list(live_server, new_page, tmp_path):
     with live_server.app.app_context():
         user = make_user("organiser", email="orga@muenchen.example")
@@ -67,11 +76,7 @@ def test_organiser_creates_an_event_adds_groups_and_imports_a_list(live_server, 
 
     page.get_by_role("link", name="Eingeladene").click()
     check_axe(page, "empty invitee list")
-    page.get_by_role("link", name="Liste importieren").click()
-    check_axe(page, "upload")
-    page.get_by_label("Datei mit den Eingeladenen (CSV oder Excel)").set_input_files(str(csv_file))
-    page.get_by_role("button", name="Datei prüfen").click()
-    page.get_by_role("heading", name="Import prüfen").wait_for()
+    upload_list(page, csv_file)
     problems = page.get_by_role("table", name="Zeilen mit Fehlern")
     assert problems.get_by_role("row").nth(1).inner_text().split("\t")[:3] == [
         "4", "E-Mail-Adresse", "Das ist keine gültige E-Mail-Adresse."
@@ -97,10 +102,7 @@ def test_organiser_creates_an_event_adds_groups_and_imports_a_list(live_server, 
     assert "1 eingeladene Person gefunden." in phone.get_by_role("status").inner_text()
     check_axe(phone, "filtered list on a phone")
     screenshot(phone, "invitees-list-phone")
-    phone.get_by_role("link", name="Liste importieren").click()
-    phone.get_by_label("Datei mit den Eingeladenen (CSV oder Excel)").set_input_files(str(csv_file))
-    phone.get_by_role("button", name="Datei prüfen").click()
-    phone.get_by_role("heading", name="Import prüfen").wait_for()
+    upload_list(phone, csv_file)
     check_axe(phone, "preview on a phone")
     screenshot(phone, "invitees-preview-phone")
     phone.get_by_role("link", name="Gruppen").click()
