@@ -14,6 +14,7 @@ is dropped afterwards), adds one event with --invitees invitees, and then
 """
 import argparse
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -112,6 +113,7 @@ def queue_batch(database_url: str, event_id: int) -> dict:
     app = make_app(database_url)
     chunk_seconds = []
     with app.app_context():
+        cpu_began = time.process_time()
         began = time.perf_counter()
         batch = invitations.start_batch(event_id, kind="invitation", scope="all", submission_key=uuid.uuid4().hex)
         db.session.commit()
@@ -123,6 +125,7 @@ def queue_batch(database_url: str, event_id: int) -> dict:
             if batch.finished_at is not None:
                 break
         total = time.perf_counter() - began
+        cpu = time.process_time() - cpu_began
         queued = batch.queued
         db.engine.dispose()
     return {
@@ -132,16 +135,20 @@ def queue_batch(database_url: str, event_id: int) -> dict:
         "chunk_size": app.config["MAIL_INVITATION_CHUNK"],
         "chunk_p50": statistics.median(chunk_seconds),
         "chunk_max": max(chunk_seconds),
+        "cpu_ms": cpu * 1000 / max(queued, 1),
     }
 
 
-def sender_process(database_url: str, smtp_port: int, count, target: int, deadline: float) -> None:
+def sender_process(database_url: str, smtp_port: int, count, target: int, deadline: float, cpu_seconds) -> None:
     """One mail sender: claim and deliver batches until the sink has `target` mails or time is up."""
     app = make_app(database_url, smtp_port)
     with app.app_context():
+        began = time.process_time()
         while count.value < target and time.time() < deadline:
             if send_due_batch().claimed == 0:
                 break
+        with cpu_seconds.get_lock():
+            cpu_seconds.value += time.process_time() - began
         db.engine.dispose()
 
 
@@ -149,13 +156,14 @@ def deliver(database_url: str, mails: int, senders: int, seconds: float) -> dict
     """Mails per second from `senders` sender processes into a counting SMTP sink in another process."""
     context = multiprocessing.get_context("spawn")
     port, count, ready, stop = context.Value("i", 0), context.Value("i", 0), context.Event(), context.Event()
+    cpu_seconds = context.Value("d", 0.0)
     sink = context.Process(target=run_sink, args=(port, count, ready, stop))
     sink.start()
     ready.wait(10)
     began = time.perf_counter()
     deadline = time.time() + seconds
     workers = [
-        context.Process(target=sender_process, args=(database_url, port.value, count, mails, deadline))
+        context.Process(target=sender_process, args=(database_url, port.value, count, mails, deadline, cpu_seconds))
         for _ in range(senders)
     ]
     for worker in workers:
@@ -166,7 +174,12 @@ def deliver(database_url: str, mails: int, senders: int, seconds: float) -> dict
     delivered = count.value
     stop.set()
     sink.join(10)
-    return {"delivered": delivered, "seconds": elapsed, "per_second": delivered / elapsed}
+    return {
+        "delivered": delivered,
+        "seconds": elapsed,
+        "per_second": delivered / elapsed,
+        "sender_cpu_ms": cpu_seconds.value * 1000 / max(delivered, 1),
+    }
 
 
 def scratch_postgres(admin_url: str):
@@ -185,17 +198,20 @@ def scratch_postgres(admin_url: str):
 
 
 def run(label: str, database_url: str, args) -> None:
+    print(f"{label}: load average before the run {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     event_id = prepare(database_url, args.invitees)
     queued = queue_batch(database_url, event_id)
     print(
         f"{label}: queued an invitation batch of {queued['queued']:,} mails in {queued['seconds']:.1f} s "
         f"({queued['queued'] / queued['seconds']:.0f} mails/s); {queued['chunks']} chunks of {queued['chunk_size']}, "
-        f"p50 {queued['chunk_p50'] * 1000:.0f} ms, slowest {queued['chunk_max'] * 1000:.0f} ms"
+        f"p50 {queued['chunk_p50'] * 1000:.0f} ms, slowest {queued['chunk_max'] * 1000:.0f} ms; "
+        f"CPU {queued['cpu_ms']:.2f} ms per mail"
     )
     delivered = deliver(database_url, min(args.mails, queued["queued"]), args.senders, args.seconds)
     print(
         f"{label}: delivered {delivered['delivered']:,} mails in {delivered['seconds']:.1f} s with "
-        f"{args.senders} sender(s): {delivered['per_second']:.0f} mails/s"
+        f"{args.senders} sender(s): {delivered['per_second']:.0f} mails/s "
+        f"(sender CPU {delivered['sender_cpu_ms']:.2f} ms per mail)"
     )
 
 
