@@ -260,6 +260,15 @@ def reopen_registration(event_id: int) -> Event:
     return event
 
 
+def promote_waiting(event_id: int) -> list[Registration]:
+    """Fill free hall seats from the waiting list now, e.g. after more capacity or the quota release."""
+    event = lock_row(Event, event_id)
+    promoted = fill_freed_seats(event)
+    if promoted:
+        record("registration.promoted", event_id=event.id, registrations=[r.id for r in promoted])
+    return promoted
+
+
 def set_deadline(event_id: int, deadline: datetime | None) -> Event:
     """Move the deadline (none: answers accepted until an organiser closes)."""
     event = lock_row(Event, event_id)

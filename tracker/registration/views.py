@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from ..accounts.access import organiser_required
@@ -15,7 +16,7 @@ from ..navigation import event_tab
 from ..events.models import Event
 from ..tickets.qr import qr_svg
 from . import self_registration, services
-from .forms import AnswerForm, ConfirmForm, ControlForm, DeadlineForm, SelfRegistrationForm
+from .forms import AnswerForm, ButtonForm, ControlForm, DeadlineForm, SelfRegistrationForm
 from .models import Mode, Status
 from .services import AnswerRefused, Choice, Phase
 
@@ -197,7 +198,7 @@ def confirm_sign_up(public_token: str, signed: str):
     if sign_up_request is None:
         return render_template("registration/sign_up_expired.html", event=event), 404
     g.page_language = sign_up_request.language
-    form = ConfirmForm()
+    form = ButtonForm()
     if form.validate_on_submit():
         invitee, created = self_registration.confirm_sign_up(event, sign_up_request)
         db.session.commit()
@@ -217,6 +218,7 @@ def _manage_page(event: Event, control: ControlForm, deadline_form: DeadlineForm
         "registration/manage.html",
         event=event,
         control=control,
+        button=ButtonForm(),
         deadline_form=deadline_form,
         phase=services.phase(event),
         Phase=Phase,
@@ -250,6 +252,22 @@ def manage_control(event_id: int):
         services.reopen_registration(event.id)
         flash(_("Registration is open again."), "success")
     db.session.commit()
+    return redirect(url_for(".manage", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/registration/promote")
+@organiser_required
+def manage_promote(event_id: int):
+    event = db.get_or_404(Event, event_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    promoted = services.promote_waiting(event.id)
+    db.session.commit()
+    if promoted:
+        flash(ngettext("%(num)s person moved up from the waiting list.",
+                       "%(num)s people moved up from the waiting list.", len(promoted)), "success")
+    else:
+        flash(_("Nobody moved up: there is no free seat for the people waiting."), "info")
     return redirect(url_for(".manage", event_id=event.id))
 
 
