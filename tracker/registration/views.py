@@ -1,5 +1,6 @@
 """The invitee's personal page, the staff self-registration and the organisers' registration tab."""
 from datetime import datetime
+from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -43,22 +44,26 @@ def _unknown_link():
     return render_template("registration/unknown_link.html"), 404
 
 
-def _invitee_or_none(token: str) -> Invitee | None:
-    invitee = find_by_token(token)
-    if invitee is not None:
+def personal_link_view(view):
+    """Look the token up (a friendly 404 if unknown), open the page in the invitee's language, pass the invitee."""
+
+    @wraps(view)
+    def wrapped(token: str):
+        invitee = find_by_token(token)
+        if invitee is None:
+            return _unknown_link()
         g.page_language = invitee.language
-    return invitee
+        return view(invitee, token)
+
+    return token_limit(wrapped)
 
 
 # --- The personal page ------------------------------------------------------------------------
 
 
 @bp.route("/t/<token>", methods=["GET", "POST"])
-@token_limit
-def personal(token: str):
-    invitee = _invitee_or_none(token)
-    if invitee is None:
-        return _unknown_link()
+@personal_link_view
+def personal(invitee: Invitee, token: str):
     form = AnswerForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -118,12 +123,9 @@ def _ticket_qr(code: str) -> Markup:
 
 
 @bp.get("/t/<token>/ticket")
-@token_limit
-def ticket(token: str):
+@personal_link_view
+def ticket(invitee: Invitee, token: str):
     """The printable ticket."""
-    invitee = _invitee_or_none(token)
-    if invitee is None:
-        return _unknown_link()
     registration = invitee.registration
     if registration is None or registration.status != Status.CONFIRMED or registration.mode != Mode.HALL:
         flash(_("You have no seat in the hall, so there is no ticket to print."), "info")
@@ -135,11 +137,8 @@ def ticket(token: str):
 
 
 @bp.get("/t/<token>/calendar.ics")
-@token_limit
-def calendar(token: str):
-    invitee = _invitee_or_none(token)
-    if invitee is None:
-        return _unknown_link()
+@personal_link_view
+def calendar(invitee: Invitee, token: str):
     return Response(
         services.calendar_file(invitee),
         mimetype="text/calendar",
