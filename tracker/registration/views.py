@@ -4,7 +4,7 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
@@ -38,6 +38,12 @@ def _no_referrer_for_token_urls(response: Response) -> Response:
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.app_template_filter("date_and_time")
+def date_and_time(moment: datetime) -> str:
+    """Date and time without seconds in the page's time zone, e.g. "4. Dezember 2026, 18:00"."""
+    return f"{format_date(moment, 'long')}, {format_time(moment, 'short')}"
 
 
 def _unknown_link():
