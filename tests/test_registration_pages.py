@@ -346,3 +346,23 @@ def test_organiser_fills_free_seats_after_raising_the_capacity(app, client):
     assert entry.details["registrations"] == [waiting[0].id, waiting[1].id]
     page = client.post(f"/events/{event_id}/registration/promote", follow_redirects=True).get_data(as_text=True)
     assert "Niemand ist nachgerückt" in page
+
+
+def test_confirmation_after_closing_or_a_domain_change_stores_nothing(app, client):
+    public_token, event_id = self_event(app)
+    client.post(f"/anmeldung/{public_token}", data={"name": "B", "email": "b@stadtwerke.example", "unit": "U"})
+    link = re.search(r"http://127\.0\.0\.1:5000(\S+/confirm/\S+)", text_of(outbox(app, "opt_in")[0])).group(1)
+    with app.app_context():
+        db.session.get(Event, event_id).registration_closed = True
+        db.session.commit()
+    response = client.post(link)
+    assert response.status_code == 409
+    assert "Die Anmeldung für diese Veranstaltung ist geschlossen." in response.get_data(as_text=True)
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        event.registration_closed = False
+        event.self_registration_domains = "muenchen.example"
+        db.session.commit()
+    assert client.post(link).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Invitee)) == 0

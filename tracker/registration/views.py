@@ -200,9 +200,14 @@ def confirm_sign_up(public_token: str, signed: str):
     if event is None:
         return _unknown_link()
     sign_up_request = self_registration.read_sign_up(event, signed)
-    if sign_up_request is None:
+    if sign_up_request is None or not self_registration.domain_allowed(event, sign_up_request.email):
         return render_template("registration/sign_up_expired.html", event=event), 404
     g.page_language = sign_up_request.language
+    current = services.phase(event)
+    if current is not Phase.OPEN:
+        return render_template(
+            "registration/sign_up.html", event=event, form=SelfRegistrationForm(), phase=current, Phase=Phase
+        ), 409
     form = ButtonForm()
     if form.validate_on_submit():
         invitee, created = self_registration.confirm_sign_up(event, sign_up_request)
