@@ -144,3 +144,25 @@ def test_concurrent_cancellations_promote_the_waiting_list_in_order(workers):
         promotions = db.session.scalar(select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == "promotion"))
     assert confirmed == {holders[3].id, *order[:3]}
     assert promotions == 3
+
+
+def test_concurrent_confirmations_of_case_variants_make_one_invitee(workers):
+    from tracker.invitees.models import Invitee
+    from tracker.registration.self_registration import _serializer
+
+    app = workers[0].app
+    with app.app_context(), app.test_request_context():
+        event = make_event(self_registration=True, self_registration_domains="muenchen.example")
+        db.session.commit()
+        variants = ["clara@muenchen.example", "Clara@muenchen.example", "CLARA@MUENCHEN.EXAMPLE", "clara@Muenchen.Example"]
+        links = [
+            f"/anmeldung/{event.public_token}/confirm/"
+            + _serializer().dumps({"e": event.id, "n": "Clara", "m": address, "u": "IT", "l": "de"})
+            for address in variants * 3
+        ]
+        event_id = event.id
+    statuses = post_concurrently(workers, [(link, {}) for link in links])
+    assert statuses == [302] * len(links)
+    with app.app_context():
+        invitees = db.session.execute(select(Invitee).where(Invitee.event_id == event_id)).scalars().all()
+    assert len(invitees) == 1 and invitees[0].email.lower() == "clara@muenchen.example"

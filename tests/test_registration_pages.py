@@ -323,3 +323,46 @@ def test_registration_tab_is_for_organisers_only(app, client):
     assert client.get(f"/events/{event_id}/registration").status_code == 302
     login(client, door)
     assert client.get(f"/events/{event_id}/registration").status_code == 403
+
+
+def test_organiser_fills_free_seats_after_raising_the_capacity(app, client):
+    with app.app_context():
+        organiser = make_user("organiser")
+        event = make_event(hall_capacity=1)
+        make_registration(make_invitee(event))
+        waiting = [make_registration(make_invitee(event), status="waiting", waiting_since=utcnow()) for _ in range(3)]
+        event.hall_capacity = 3
+        db.session.commit()
+        event_id = event.id
+    login(client, organiser)
+    assert "Freie Plätze aus der Warteliste besetzen" in client.get(f"/events/{event_id}/registration").get_data(as_text=True)
+    page = client.post(f"/events/{event_id}/registration/promote", follow_redirects=True).get_data(as_text=True)
+    assert "2 Personen sind von der Warteliste nachgerückt." in page
+    with app.app_context():
+        statuses = [db.session.get(Registration, r.id).status for r in waiting]
+        entry = db.session.execute(select(AuditEntry).filter_by(action="registration.promoted")).scalar_one()
+        assert len(db.session.execute(select(OutboxMail).filter_by(kind="promotion")).scalars().all()) == 2
+    assert statuses == ["confirmed", "confirmed", "waiting"]
+    assert entry.details["registrations"] == [waiting[0].id, waiting[1].id]
+    page = client.post(f"/events/{event_id}/registration/promote", follow_redirects=True).get_data(as_text=True)
+    assert "Niemand ist nachgerückt" in page
+
+
+def test_confirmation_after_closing_or_a_domain_change_stores_nothing(app, client):
+    public_token, event_id = self_event(app)
+    client.post(f"/anmeldung/{public_token}", data={"name": "B", "email": "b@stadtwerke.example", "unit": "U"})
+    link = re.search(r"http://127\.0\.0\.1:5000(\S+/confirm/\S+)", text_of(outbox(app, "opt_in")[0])).group(1)
+    with app.app_context():
+        db.session.get(Event, event_id).registration_closed = True
+        db.session.commit()
+    response = client.post(link)
+    assert response.status_code == 409
+    assert "Die Anmeldung für diese Veranstaltung ist geschlossen." in response.get_data(as_text=True)
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        event.registration_closed = False
+        event.self_registration_domains = "muenchen.example"
+        db.session.commit()
+    assert client.post(link).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Invitee)) == 0

@@ -18,8 +18,9 @@ class SelfRegistrationForm(FlaskForm):
     unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=200)])
 
 
-class ConfirmForm(FlaskForm):
-    """Confirming by a button, so that mail scanners following the link confirm nothing."""
+class ButtonForm(FlaskForm):
+    """A form that is only a button (and its CSRF token), e.g. confirming, so that mail scanners
+    following a link change nothing."""
 
 
 class ControlForm(FlaskForm):

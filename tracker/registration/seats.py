@@ -1,4 +1,9 @@
-"""Hall seats: who may take one now, given the capacity and the groups' reserved seats."""
+"""Hall seats: who may take one now, given the capacity and the groups' reserved seats.
+
+Until the event's quota release, a group with reserved seats has exactly those seats (its quota),
+and everybody else (no group, or a group without reservation) shares the seats nobody reserved.
+After the release only the hall capacity counts: unused reserved seats are open to everybody.
+"""
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime

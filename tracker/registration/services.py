@@ -260,6 +260,15 @@ def reopen_registration(event_id: int) -> Event:
     return event
 
 
+def promote_waiting(event_id: int) -> list[Registration]:
+    """Fill free hall seats from the waiting list now, e.g. after more capacity or the quota release."""
+    event = lock_row(Event, event_id)
+    promoted = fill_freed_seats(event)
+    if promoted:
+        record("registration.promoted", event_id=event.id, registrations=[r.id for r in promoted])
+    return promoted
+
+
 def set_deadline(event_id: int, deadline: datetime | None) -> Event:
     """Move the deadline (none: answers accepted until an organiser closes)."""
     event = lock_row(Event, event_id)
@@ -348,7 +357,8 @@ def calendar_file(invitee: Invitee) -> bytes:
     )
 
 
-def _mail_context(registration: Registration) -> tuple[dict, tuple, tuple]:
+def _queue_registration_mail(registration: Registration, kind: str, subject):
+    """Queue templates/mail/<kind>.* for the invitee: QR ticket inline for a hall seat, .ics while active."""
     invitee = registration.invitee
     context = {
         "invitee": invitee,
@@ -367,7 +377,18 @@ def _mail_context(registration: Registration) -> tuple[dict, tuple, tuple]:
         cid = new_content_id()
         context.update(ticket_code=code, qr_cid=cid)
         images = (InlineImage(cid=cid, content=qr_png(code, box_size=8)),)
-    return context, images, attachments
+    return queue_mail(
+        kind=kind,
+        recipient=invitee.email,
+        language=invitee.language,
+        subject=subject,
+        template=kind,
+        context=context,
+        event_id=invitee.event_id,
+        invitee_id=invitee.id,
+        attachments=attachments,
+        inline_images=images,
+    )
 
 
 def _confirmation_subject(registration: Registration):
@@ -382,35 +403,10 @@ def _confirmation_subject(registration: Registration):
 
 def queue_confirmation(registration: Registration):
     """The confirmation mail of the registration's current state, in the invitee's language."""
-    invitee = registration.invitee
-    context, images, attachments = _mail_context(registration)
-    return queue_mail(
-        kind="confirmation",
-        recipient=invitee.email,
-        language=invitee.language,
-        subject=_confirmation_subject(registration),
-        template="confirmation",
-        context=context,
-        event_id=invitee.event_id,
-        invitee_id=invitee.id,
-        attachments=attachments,
-        inline_images=images,
-    )
+    return _queue_registration_mail(registration, "confirmation", _confirmation_subject(registration))
 
 
 def queue_promotion(registration: Registration):
     """The mail that tells a waiting person they now have a hall seat."""
-    invitee = registration.invitee
-    context, images, attachments = _mail_context(registration)
-    return queue_mail(
-        kind="promotion",
-        recipient=invitee.email,
-        language=invitee.language,
-        subject=_l("You have moved up: a seat in the hall for %(title)s", title=invitee.event.title),
-        template="promotion",
-        context=context,
-        event_id=invitee.event_id,
-        invitee_id=invitee.id,
-        attachments=attachments,
-        inline_images=images,
-    )
+    title = registration.invitee.event.title
+    return _queue_registration_mail(registration, "promotion", _l("You have moved up: a seat in the hall for %(title)s", title=title))

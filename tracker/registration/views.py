@@ -1,10 +1,12 @@
 """The invitee's personal page, the staff self-registration and the organisers' registration tab."""
 from datetime import datetime
+from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, format_time, get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from ..accounts.access import organiser_required
@@ -16,7 +18,7 @@ from ..navigation import event_tab
 from ..events.models import Event
 from ..tickets.qr import qr_svg
 from . import self_registration, services
-from .forms import AnswerForm, ConfirmForm, ControlForm, DeadlineForm, SelfRegistrationForm
+from .forms import AnswerForm, ButtonForm, ControlForm, DeadlineForm, SelfRegistrationForm
 from .models import Mode, Status
 from .services import AnswerRefused, Choice, Phase
 
@@ -37,26 +39,36 @@ def _no_referrer_for_token_urls(response: Response) -> Response:
     return response
 
 
+@bp.app_template_filter("date_and_time")
+def date_and_time(moment: datetime) -> str:
+    """Date and time without seconds in the page's time zone, e.g. "4. Dezember 2026, 18:00"."""
+    return f"{format_date(moment, 'long')}, {format_time(moment, 'short')}"
+
+
 def _unknown_link():
     return render_template("registration/unknown_link.html"), 404
 
 
-def _invitee_or_none(token: str) -> Invitee | None:
-    invitee = find_by_token(token)
-    if invitee is not None:
+def personal_link_view(view):
+    """Look the token up (a friendly 404 if unknown), open the page in the invitee's language, pass the invitee."""
+
+    @wraps(view)
+    def wrapped(token: str):
+        invitee = find_by_token(token)
+        if invitee is None:
+            return _unknown_link()
         g.page_language = invitee.language
-    return invitee
+        return view(invitee, token)
+
+    return token_limit(wrapped)
 
 
 # --- The personal page ------------------------------------------------------------------------
 
 
 @bp.route("/t/<token>", methods=["GET", "POST"])
-@token_limit
-def personal(token: str):
-    invitee = _invitee_or_none(token)
-    if invitee is None:
-        return _unknown_link()
+@personal_link_view
+def personal(invitee: Invitee, token: str):
     form = AnswerForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -116,12 +128,9 @@ def _ticket_qr(code: str) -> Markup:
 
 
 @bp.get("/t/<token>/ticket")
-@token_limit
-def ticket(token: str):
+@personal_link_view
+def ticket(invitee: Invitee, token: str):
     """The printable ticket."""
-    invitee = _invitee_or_none(token)
-    if invitee is None:
-        return _unknown_link()
     registration = invitee.registration
     if registration is None or registration.status != Status.CONFIRMED or registration.mode != Mode.HALL:
         flash(_("You have no seat in the hall, so there is no ticket to print."), "info")
@@ -133,11 +142,8 @@ def ticket(token: str):
 
 
 @bp.get("/t/<token>/calendar.ics")
-@token_limit
-def calendar(token: str):
-    invitee = _invitee_or_none(token)
-    if invitee is None:
-        return _unknown_link()
+@personal_link_view
+def calendar(invitee: Invitee, token: str):
     return Response(
         services.calendar_file(invitee),
         mimetype="text/calendar",
@@ -193,10 +199,15 @@ def confirm_sign_up(public_token: str, signed: str):
     if event is None:
         return _unknown_link()
     sign_up_request = self_registration.read_sign_up(event, signed)
-    if sign_up_request is None:
+    if sign_up_request is None or not self_registration.domain_allowed(event, sign_up_request.email):
         return render_template("registration/sign_up_expired.html", event=event), 404
     g.page_language = sign_up_request.language
-    form = ConfirmForm()
+    current = services.phase(event)
+    if current is not Phase.OPEN:
+        return render_template(
+            "registration/sign_up.html", event=event, form=SelfRegistrationForm(), phase=current, Phase=Phase
+        ), 409
+    form = ButtonForm()
     if form.validate_on_submit():
         invitee, created = self_registration.confirm_sign_up(event, sign_up_request)
         db.session.commit()
@@ -216,6 +227,7 @@ def _manage_page(event: Event, control: ControlForm, deadline_form: DeadlineForm
         "registration/manage.html",
         event=event,
         control=control,
+        button=ButtonForm(),
         deadline_form=deadline_form,
         phase=services.phase(event),
         Phase=Phase,
@@ -249,6 +261,22 @@ def manage_control(event_id: int):
         services.reopen_registration(event.id)
         flash(_("Registration is open again."), "success")
     db.session.commit()
+    return redirect(url_for(".manage", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/registration/promote")
+@organiser_required
+def manage_promote(event_id: int):
+    event = db.get_or_404(Event, event_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    promoted = services.promote_waiting(event.id)
+    db.session.commit()
+    if promoted:
+        flash(ngettext("%(num)s person moved up from the waiting list.",
+                       "%(num)s people moved up from the waiting list.", len(promoted)), "success")
+    else:
+        flash(_("Nobody moved up: there is no free seat for the people waiting."), "info")
     return redirect(url_for(".manage", event_id=event.id))
 
 
