@@ -301,10 +301,11 @@ def test_walk_ins_on_the_list_or_not(app, client, hall):
 def test_exit_scans_count_the_people_inside(app, client, hall):
     from tracker.events.models import Event
 
+    _, _, code = guest(app, hall)
+    assert scan(client, hall["north"], code, exit=True)["verdict"] == "checkout_off"
     with app.app_context():
         db.session.get(Event, hall["event"]).checkout_enabled = True
         db.session.commit()
-    _, _, code = guest(app, hall)
     assert scan(client, hall["north"], code)["counts"] == {"present": 1, "inside": 1, "capacity": 3}
     out = scan(client, hall["north"], code, exit=True)
     assert out["verdict"] == "checked_out" and out["counts"] == {"present": 1, "inside": 0, "capacity": 3}

@@ -171,3 +171,13 @@ def test_hand_scanner_keystrokes_search_and_walk_in(live_server, new_page):
     phone.get_by_role("button", name="Weiter scannen").click()
     check_axe(phone, "scanner on a phone")
     screenshot(phone, "checkin-scanner-phone")
+
+
+def test_pairing_page_without_a_camera_points_to_the_link(live_server, new_page):
+    page = new_page(**PHONE)
+    page.goto(live_server.url + "/door/pair")
+    assert page.locator("h1").inner_text() == "Dieses Gerät verbinden"
+    status = page.locator(".camera__status")
+    status.filter(has_text="Öffnen Sie stattdessen den Verbindungslink").wait_for()
+    check_axe(page, "pairing with the camera")
+    screenshot(page, "checkin-pair-camera-phone")

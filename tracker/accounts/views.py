@@ -55,4 +55,3 @@ def logout():
         logout_user()
         flash(_("You have been logged out."), "info")
     return redirect(url_for("accounts.login"))
-

@@ -301,12 +301,6 @@ def _json_request() -> dict:
 _MAX_ID = 2**31 - 1
 
 
-def _query_number(name: str) -> int | None:
-    """A whole number from the query string, or None when it is not one."""
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
-
-
 def _whole_number(data: dict, name: str, required: bool = True) -> int | None:
     value = data.get(name)
     if value is None and not required:
@@ -438,10 +432,18 @@ def api_undo():
     return {"undone": True, "message": message, "counts": counts}
 
 
+def _scanner_from_query() -> Scanner:
+    """The scanner of a GET request, whose door is in the query string (?door=3)."""
+    door = request.args.get("door", "")
+    if not (door.isascii() and door.isdigit()):
+        raise ApiError(400, _("“door” must be a positive whole number."))
+    return _scanner(_whole_number({"door": int(door)}, "door"))
+
+
 @bp.get("/api/checkin/search")
 @limits.door_api
 def api_search():
-    scanner = _scanner(_whole_number({"door": _query_number("door")}, "door"))
+    scanner = _scanner_from_query()
     text = request.args.get("q", "").strip()
     if len(text) < 2 or len(text) > 100:
         raise ApiError(400, _("Type at least 2 and at most 100 characters of the name."))
@@ -453,7 +455,7 @@ def api_search():
 @bp.get("/api/checkin/counts")
 @limits.door_api
 def api_counts():
-    scanner = _scanner(_whole_number({"door": _query_number("door")}, "door"))
+    scanner = _scanner_from_query()
     counts = services.hall_counts(scanner.event)
     db.session.commit()
     return counts

@@ -161,6 +161,7 @@ function isRepeat(code, sliding) {
 function submitTyped() {
   const code = codeInput.value.trim();
   codeInput.value = "";
+  codeInput.inputMode = "none";
   if (code && !isRepeat(code.toUpperCase(), false)) check({ code });
 }
 
@@ -170,6 +171,11 @@ function focusCodeInput() {
   if (!busyElsewhere) codeInput.focus({ preventScroll: true });
 }
 
+// The field keeps the focus for hand scanners without opening a phone's on-screen keyboard;
+// tapping the field itself opens the keyboard to type a code.
+codeInput.addEventListener("pointerdown", () => {
+  codeInput.inputMode = "text";
+});
 codeInput.addEventListener("keydown", (event) => {
   if ((event.key === "Enter" || event.key === "Tab") && codeInput.value.trim()) {
     event.preventDefault();
