@@ -409,3 +409,16 @@ def test_queued_minutes_of_a_deleted_invitee_still_count_without_the_person(stre
     with stream_app.app_context():
         presence_store().flush()
         assert db.session.scalar(select(func.count()).where(ViewerMinute.invitee_id.is_(None))) == 2
+
+
+def test_flush_command_writes_what_redis_queued(stream_app):
+    client, event, token = one_invitee_viewer(stream_app)
+    with stream_app.app_context():
+        anonymous = issue_token(db.session.get(Event, event.id))
+    watch(client, token, range(0, 1))  # the minute's first heartbeat also writes what is queued so far
+    watch(client, anonymous, range(0, 1))  # queued until the next minute's first heartbeat, or the command
+    result = stream_app.test_cli_runner().invoke(args=["stream", "flush"])
+    queued = 1 if stream_app.config.get("REDIS_URL") else 0  # without Redis every heartbeat is written at once
+    assert result.exit_code == 0 and f"Wrote {queued} queued viewer minutes." in result.output
+    with stream_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ViewerMinute)) == 2

@@ -18,7 +18,7 @@
   function renderCountdown() {
     var left = startsAt - Date.now();
     if (data.phase === "before" && left <= OPENS_BEFORE_MS) { window.location.reload(); return; }
-    if (left <= 0) { countdown.textContent = ""; return; }
+    if (left <= 0) { countdown.closest("section").hidden = true; return; }
     var seconds = Math.floor(left / 1000);
     var parts = [];
     var days = Math.floor(seconds / 86400);
