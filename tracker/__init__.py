@@ -55,9 +55,10 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .dashboard.views import bp as dashboard_bp
     from .events.views import bp as events_bp
+    from .invitees.views import bp as invitees_bp
     from .stream.views import bp as stream_bp
 
-    for blueprint in (i18n.bp, accounts_bp, events_bp, stream_bp, dashboard_bp):
+    for blueprint in (i18n.bp, accounts_bp, events_bp, invitees_bp, stream_bp, dashboard_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     navigation.register(app)
@@ -65,7 +66,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .demo.cli import demo_cli
     from .stream.cli import stream_cli
 
-    for group in (users_cli, stream_cli):
+    for group in (users_cli, stream_cli, demo_cli):
         app.cli.add_command(group)

@@ -23,7 +23,7 @@ def token_hash(token: str) -> str:
 
 def _derive_token(nonce: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, b"personal-link:" + nonce.encode(), hashlib.sha256).digest()
+    digest = hmac.digest(key, b"personal-link:" + nonce.encode(), "sha256")
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
 
 

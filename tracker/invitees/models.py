@@ -2,7 +2,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
@@ -52,7 +52,32 @@ class Invitee(db.Model):
 
     event: Mapped[Event] = relationship()
     group: Mapped[Group | None] = relationship()
-    registration: Mapped["Registration | None"] = relationship(back_populates="invitee", uselist=False)  # noqa: F821
+    #: Deleted with the invitee (by the database's cascade, without loading it first).
+    registration: Mapped["Registration | None"] = relationship(  # noqa: F821
+        back_populates="invitee", uselist=False, cascade="save-update, merge, delete", passive_deletes=True
+    )
 
 
 Index("uq_invitees_event_email_lower", Invitee.event_id, func.lower(Invitee.email), unique=True)
+
+
+class PendingImport(db.Model):
+    """An uploaded invitee list between preview and confirmation, kept in the database so any worker can finish it."""
+
+    __tablename__ = "pending_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: The organiser who uploaded the file; only they may confirm it.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: The file's name as uploaded, shown on the preview.
+    filename: Mapped[str] = mapped_column(String(255))
+    #: The uploaded bytes, parsed again on confirmation.
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Rows that can be imported, as the preview showed them.
+    good_rows: Mapped[int]
+    #: Problems found in the rows, as the preview showed them.
+    row_errors: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: After this moment the upload is discarded unconfirmed.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,141 @@
+"""Events and their groups: local times, seat quotas under the event's row lock, audit."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from ..audit.services import record
+from ..database import lock_row, utcnow
+from ..extensions import db
+from ..registration.models import Mode, Registration, Status
+from .models import Event, Group
+
+#: Event columns the organiser form edits, in the order they are audited.
+EDITABLE_FIELDS = (
+    "title", "description", "agenda", "starts_at", "ends_at", "venue", "hall_capacity",
+    "registration_opens_at", "registration_deadline", "registration_closed", "quota_release_at",
+    "self_registration", "self_registration_domains", "livestream", "stream_kind", "stream_url",
+    "recording_url", "public_stream", "online_threshold_minutes", "checkout_enabled",
+)
+
+
+class QuotaError(ValueError):
+    """Seat quotas would not fit into the hall; the message names the numbers."""
+
+    def __init__(self, capacity: int, reserved: int, confirmed_in_hall: int = 0):
+        super().__init__(capacity, reserved, confirmed_in_hall)
+        self.capacity = capacity
+        self.reserved = reserved
+        self.confirmed_in_hall = confirmed_in_hall
+
+
+def local_to_utc(value: datetime | None, zone: str) -> datetime | None:
+    """A wall-clock time entered in the event's zone, as aware UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+
+
+def utc_to_local(value: datetime | None, zone: str) -> datetime | None:
+    """An aware UTC time as naive wall-clock time of the event's zone, for a form field."""
+    if value is None:
+        return None
+    return value.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+
+
+def upcoming_and_past(now: datetime | None = None) -> tuple[list[Event], list[Event]]:
+    """Events not yet over (soonest first) and finished events (latest first)."""
+    now = now or utcnow()
+    upcoming = db.session.execute(select(Event).where(Event.ends_at >= now).order_by(Event.starts_at)).scalars()
+    past = db.session.execute(select(Event).where(Event.ends_at < now).order_by(Event.starts_at.desc())).scalars()
+    return list(upcoming), list(past)
+
+
+def confirmed_hall_seats(event_id: int) -> int:
+    """Hall seats taken by confirmed registrations."""
+    return db.session.execute(
+        select(func.count()).select_from(Registration).where(
+            Registration.event_id == event_id, Registration.status == Status.CONFIRMED, Registration.mode == Mode.HALL
+        )
+    ).scalar_one()
+
+
+def reserved_seats_sum(event_id: int, without_group_id: int | None = None) -> int:
+    query = select(func.coalesce(func.sum(Group.reserved_seats), 0)).where(Group.event_id == event_id)
+    if without_group_id is not None:
+        query = query.where(Group.id != without_group_id)
+    return db.session.execute(query).scalar_one()
+
+
+def create_event(values: dict) -> Event:
+    """A new event from the form's values (times already in UTC)."""
+    event = Event(**values)
+    db.session.add(event)
+    db.session.flush()
+    record("event.created", event_id=event.id, title=event.title)
+    return event
+
+
+def update_event(event_id: int, values: dict) -> Event:
+    """Change an event; a lower hall capacity must still hold the reserved and the confirmed seats."""
+    event = lock_row(Event, event_id)
+    capacity = values["hall_capacity"]
+    if capacity < event.hall_capacity:
+        reserved = reserved_seats_sum(event_id)
+        confirmed = confirmed_hall_seats(event_id)
+        if reserved > capacity or confirmed > capacity:
+            raise QuotaError(capacity, reserved, confirmed)
+    changed = {}
+    for name in EDITABLE_FIELDS:
+        old, new = getattr(event, name), values[name]
+        if old != new:
+            changed[name] = [_audit_value(old), _audit_value(new)]
+            setattr(event, name, new)
+    if changed:
+        record("event.updated", event_id=event.id, changes=changed)
+    return event
+
+
+def delete_event(event: Event) -> None:
+    """Remove the event with its groups, invitees and registrations; the audit keeps the title."""
+    record("event.deleted", event_id=None, deleted_event_id=event.id, title=event.title)
+    db.session.delete(event)
+
+
+def save_group(event_id: int, values: dict, group: Group | None = None) -> Group:
+    """Add a group or change one; the reserved seats of all groups must fit into the hall."""
+    event = lock_row(Event, event_id)
+    reserved = values.get("reserved_seats") or 0
+    others = reserved_seats_sum(event_id, without_group_id=group.id if group else None)
+    if others + reserved > event.hall_capacity:
+        raise QuotaError(event.hall_capacity, others + reserved)
+    if group is None:
+        group = Group(event_id=event_id, **values)
+        db.session.add(group)
+        db.session.flush()
+        record("group.created", event_id=event_id, group_id=group.id, name=group.name,
+               reserved_seats=group.reserved_seats)
+    else:
+        changed = {k: [getattr(group, k), v] for k, v in values.items() if getattr(group, k) != v}
+        for name, (_old, new) in changed.items():
+            setattr(group, name, new)
+        if changed:
+            record("group.updated", event_id=event_id, group_id=group.id, changes=changed)
+    return group
+
+
+def group_name_taken(event_id: int, name: str, without_group_id: int | None = None) -> bool:
+    query = select(Group.id).where(Group.event_id == event_id, func.lower(Group.name) == name.strip().lower())
+    if without_group_id is not None:
+        query = query.where(Group.id != without_group_id)
+    return db.session.execute(query).first() is not None
+
+
+def delete_group(group: Group) -> None:
+    """Remove a group; its invitees stay on the list without a group."""
+    record("group.deleted", event_id=group.event_id, group_id=group.id, name=group.name)
+    db.session.delete(group)
+
+
+def _audit_value(value):
+    return value.isoformat() if isinstance(value, datetime) else value

@@ -1,0 +1,48 @@
+"""The parser's reason codes, fields and file errors in the organiser's language."""
+from flask_babel import gettext as _
+
+
+def reason_messages() -> dict[str, str]:
+    """Each reason code of the parser in the current language."""
+    return {
+        "empty_name": _("The name is empty."),
+        "invalid_email": _("This is not a valid e-mail address."),
+        "duplicate_in_file": _("This e-mail address appears more than once in the file."),
+        "duplicate_in_event": _("This e-mail address is already on the event's list."),
+        "unknown_group": _("This event has no group of this name."),
+        "unknown_language": _("Unknown language: use de or en."),
+        "too_long": _("The entry is too long."),
+        "invalid_characters": _("The entry contains characters that cannot be stored (control characters)."),
+    }
+
+
+def field_labels() -> dict[str, str]:
+    """The parser's field names as the organiser knows the columns."""
+    return {
+        "name": _("Name"),
+        "email": _("E-mail address"),
+        "unit": _("Unit"),
+        "group": _("Group"),
+        "language": _("Language"),
+    }
+
+
+def file_error_message(code: str | None, detail: str | None) -> str:
+    """Why the whole file could not be read, with what to do about it."""
+    if code == "empty_file":
+        return _("The file contains no invitees below the header line.")
+    if code == "missing_columns":
+        labels = field_labels()
+        missing = [labels.get(name, name) for name in (detail or "").split(",") if name]
+        return _(
+            "The header line lacks the columns: %(columns)s. Expected are e.g. Vorname, Nachname (or Name), "
+            "E-Mail, Gruppe, Referat.",
+            columns=", ".join(missing),
+        )
+    if code == "too_many_rows":
+        return _("The file has more than %(max)s rows. Please split it.", max=detail)
+    if code == "too_large":
+        return _("The workbook is too large when unpacked.")
+    if detail == "xls":
+        return _("Old Excel files (.xls) cannot be read. Please save the file as .xlsx or CSV.")
+    return _("The file cannot be read. Please upload a CSV file (UTF-8 or Windows) or an Excel workbook (.xlsx).")

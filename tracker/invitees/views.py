@@ -1,0 +1,175 @@
+"""Organiser pages for an event's invitee list: list, single invitees, file import."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.access import organiser_required
+from ..events.forms import ConfirmForm
+from ..events.views import event_or_404, form_page
+from ..extensions import db
+from ..navigation import event_tab
+from . import imports, services
+from .forms import ImportForm, InviteeForm, SearchForm
+from .messages import field_labels, file_error_message, reason_messages
+from .models import Invitee
+
+bp = Blueprint("invitees", __name__, url_prefix="/events/<int:event_id>/invitees")
+
+# Translated through the list's heading "Invitees".
+event_tab("Invitees", "invitees.index", 30)
+
+
+def _invitee_or_404(event_id: int, invitee_id: int) -> Invitee:
+    invitee = db.session.get(Invitee, invitee_id)
+    if invitee is None or invitee.event_id != event_id:
+        abort(404)
+    return invitee
+
+
+@bp.get("/")
+@organiser_required
+def index(event_id: int):
+    event = event_or_404(event_id)
+    search = SearchForm(request.args)
+    search.group.choices = [("", _("All groups"))] + [(str(g.id), g.name) for g in event.groups] + [
+        (services.NO_GROUP, _("Without a group"))
+    ]
+    q, group = (search.q.data or "")[:200], search.group.data or ""
+    page = db.paginate(
+        services.invitee_query(event.id, q, group),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template("invitees/index.html", event=event, search=search, page=page, q=q, group=group)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@organiser_required
+def create(event_id: int):
+    event = event_or_404(event_id)
+    form = InviteeForm(event.groups)
+    if form.validate_on_submit() and _save(event, form, None):
+        flash(_("%(name)s has been added to the list.", name=form.name.data), "success")
+        return redirect(url_for("invitees.index", event_id=event.id))
+    return form_page("invitees/form.html", form, event=event, invitee=None)
+
+
+@bp.route("/<int:invitee_id>/edit", methods=["GET", "POST"])
+@organiser_required
+def edit(event_id: int, invitee_id: int):
+    event = event_or_404(event_id)
+    invitee = _invitee_or_404(event.id, invitee_id)
+    form = InviteeForm(event.groups, data={
+        "name": invitee.name, "email": invitee.email, "unit": invitee.unit or "",
+        "group_id": str(invitee.group_id or ""), "language": invitee.language,
+    })
+    if form.validate_on_submit() and _save(event, form, invitee):
+        flash(_("The changes have been saved."), "success")
+        return redirect(url_for("invitees.index", event_id=event.id))
+    return form_page("invitees/form.html", form, event=event, invitee=invitee)
+
+
+def _save(event, form: InviteeForm, invitee: Invitee | None) -> bool:
+    """Store the form's invitee, or put the duplicate address on the form."""
+    try:
+        services.save_invitee(event.id, form.values, invitee)
+        db.session.commit()
+    except (services.DuplicateEmail, IntegrityError):
+        db.session.rollback()
+        form.email.errors.append(_("This e-mail address is already on the list."))
+        return False
+    return True
+
+
+@bp.route("/<int:invitee_id>/delete", methods=["GET", "POST"])
+@organiser_required
+def delete(event_id: int, invitee_id: int):
+    event = event_or_404(event_id)
+    invitee = _invitee_or_404(event.id, invitee_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = invitee.name
+        services.remove_invitee(invitee)
+        db.session.commit()
+        flash(_("%(name)s has been removed from the list.", name=name), "success")
+        return redirect(url_for("invitees.index", event_id=event.id))
+    return render_template("invitees/delete.html", event=event, invitee=invitee, form=form)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@organiser_required
+def upload(event_id: int):
+    event = event_or_404(event_id)
+    form = ImportForm()
+    if form.validate_on_submit():
+        data = form.file.data.read(imports.MAX_IMPORT_BYTES + 1)
+        result = imports.check_file(event, data)
+        if result.ok:
+            pending = imports.store_pending(event, current_user.id, form.file.data.filename or "", data, result)
+            db.session.commit()
+            return _preview(event, pending, result)
+        form.file.errors.append(file_error_message(result.file_error, result.file_error_detail))
+    return form_page("invitees/upload.html", form, event=event, max_mb=imports.MAX_IMPORT_BYTES // 2**20)
+
+
+def _pending_or_gone(event, pending_id: int):
+    pending = imports.find_pending(pending_id, event.id, current_user.id)
+    if pending is None:
+        flash(_("This upload has expired or was already imported. Please upload the file again."), "error")
+    return pending
+
+
+def _preview(event, pending, result, status: int = 200):
+    return render_template(
+        "invitees/preview.html", event=event, pending=pending, result=result,
+        sample=result.rows[: imports.SAMPLE_ROWS], reasons=reason_messages(), fields=field_labels(),
+    ), status
+
+
+@bp.get("/import/<int:pending_id>")
+@organiser_required
+def preview(event_id: int, pending_id: int):
+    event = event_or_404(event_id)
+    pending = _pending_or_gone(event, pending_id)
+    if pending is None:
+        return redirect(url_for("invitees.upload", event_id=event.id))
+    return _preview(event, pending, imports.check_file(event, pending.data))
+
+
+@bp.post("/import/<int:pending_id>/confirm")
+@organiser_required
+def confirm(event_id: int, pending_id: int):
+    event = event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    pending = _pending_or_gone(event, pending_id)
+    if pending is None:
+        return redirect(url_for("invitees.upload", event_id=event.id))
+    outcome = imports.confirm(pending)
+    db.session.commit()
+    if outcome is None:
+        flash(_("This upload has expired or was already imported. Please upload the file again."), "error")
+        return redirect(url_for("invitees.index", event_id=event.id))
+    if outcome.changed:
+        flash(_("The list has changed since the preview. Please check the new preview and confirm again."), "warning")
+        return _preview(event, pending, outcome.result, 409)
+    flash(ngettext("%(num)s invitee has been imported.", "%(num)s invitees have been imported.", outcome.imported),
+          "success")
+    return redirect(url_for("invitees.index", event_id=event.id))
+
+
+@bp.post("/import/<int:pending_id>/cancel")
+@organiser_required
+def cancel(event_id: int, pending_id: int):
+    event = event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    pending = imports.find_pending(pending_id, event.id, current_user.id)
+    if pending is not None:
+        db.session.delete(pending)
+        db.session.commit()
+    flash(_("The upload has been discarded. Nothing was imported."), "info")
+    return redirect(url_for("invitees.index", event_id=event.id))
