@@ -185,7 +185,7 @@ def test_series_compares_events_side_by_side(app, organiser_client):
 def test_copy_makes_groups_and_invitees_with_new_links_and_no_registrations(app, organiser_client):
     source_id = organiser_client.scenario.event_id
     form = organiser_client.get(f"/events/{source_id}/copy").get_data(as_text=True)
-    assert 'value="2027-01-14T10:00"' in form, "suggests the same weekday a quarter later, in Berlin time"
+    assert 'value="2027-01-14T09:00"' in form, "suggests the same weekday 13 weeks later, in Berlin time"
     response = organiser_client.post(f"/events/{source_id}/copy", data={
         "title": "2. Infotag Digitalisierung", "starts_at": "2027-01-14T09:00", "ends_at": "2027-01-14T12:00",
         "with_invitees": "y"})
@@ -219,11 +219,11 @@ def test_copy_without_invitees_and_bad_input(app, organiser_client):
     response = organiser_client.post(f"/events/{source_id}/copy", data={
         "title": "", "starts_at": "2027-01-14T09:00", "ends_at": "2027-01-14T08:00"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Das Ende muss nach dem Beginn liegen." in page
     response = organiser_client.post(f"/events/{source_id}/copy", data={
         "title": "Kopie", "starts_at": "morgen", "ends_at": "2027-01-14T08:00"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Event)) == 1
     organiser_client.post(f"/events/{source_id}/copy", data={
