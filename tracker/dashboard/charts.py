@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from .figures import EventFigures
 
 WIDTH, HEIGHT = 640, 270
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 14, 40
+LEFT, RIGHT, TOP, BOTTOM = 56, 30, 14, 40
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 #: Slot lengths in minutes, the first that keeps a chart at this many slots or fewer is used.
 SLOT_CHOICES = (5, 10, 15, 30, 60, 120, 240, 1440)

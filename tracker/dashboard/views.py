@@ -101,27 +101,22 @@ def report_as_pdf(event_id: int):
     return _download(report_pdf(html), "application/pdf", _file_name(event, _("report") + ".pdf"))
 
 
-@bp.get("/<int:event_id>/exports/attendance.csv")
-@organiser_required
-def attendance_csv(event_id: int):
-    event = event_or_404(event_id)
-    data = exports.attendance_csv(event)
-    record("export.attendance", event_id=event.id, format="csv")
-    db.session.commit()
-    return _download(data, "text/csv; charset=utf-8", _file_name(event, _("attendance") + ".csv"))
+#: Attendance list formats: how to make each, and its media type.
+ATTENDANCE_FORMATS = {
+    "csv": (exports.attendance_csv, "text/csv; charset=utf-8"),
+    "xlsx": (exports.attendance_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
 
 
-@bp.get("/<int:event_id>/exports/attendance.xlsx")
+@bp.get("/<int:event_id>/exports/attendance.<any(csv, xlsx):file_format>")
 @organiser_required
-def attendance_xlsx(event_id: int):
+def attendance(event_id: int, file_format: str):
     event = event_or_404(event_id)
-    data = exports.attendance_xlsx(event)
-    record("export.attendance", event_id=event.id, format="xlsx")
+    build, mimetype = ATTENDANCE_FORMATS[file_format]
+    data = build(event)
+    record("export.attendance", event_id=event.id, format=file_format)
     db.session.commit()
-    return _download(
-        data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        _file_name(event, _("attendance") + ".xlsx"),
-    )
+    return _download(data, mimetype, _file_name(event, _("attendance") + "." + file_format))
 
 
 @bp.get("/<int:event_id>/exports/figures.json")
