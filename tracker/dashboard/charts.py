@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from .figures import EventFigures
 
 WIDTH, HEIGHT = 640, 270
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 14, 40
+LEFT, RIGHT, TOP, BOTTOM = 56, 30, 14, 40
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 #: Slot lengths in minutes, the first that keeps a chart at this many slots or fewer is used.
 SLOT_CHOICES = (5, 10, 15, 30, 60, 120, 240, 1440)
@@ -68,13 +68,12 @@ def make_timeline(figures: EventFigures, zone_name: str) -> Timeline | None:
 
 
 def _nice_maximum(value: int) -> int:
-    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least the value (at least 4)."""
-    value = max(value, 4)
+    """Four times the smallest step of 1, 2 or 5 times a power of ten that reaches the value: whole-number ticks."""
     magnitude = 1
     while True:
-        for step in (1, 2, 2.5, 5):
-            if step * magnitude >= value:
-                return int(step * magnitude)
+        for step in (1, 2, 5):
+            if 4 * step * magnitude >= value:
+                return 4 * step * magnitude
         magnitude *= 10
 
 
@@ -83,7 +82,7 @@ def _y(value: float, maximum: int) -> float:
 
 
 def _axes(chart: Chart, timeline: Timeline, maximum: int) -> None:
-    chart.y_ticks = [(round(_y(maximum * i / 4, maximum), 1), int(maximum * i / 4)) for i in range(5)]
+    chart.y_ticks = [(round(_y(maximum * i // 4, maximum), 1), maximum * i // 4) for i in range(5)]
     every = max(1, timeline.slots // 6)
     chart.x_ticks = [
         (round(timeline.x(timeline.start + i * timeline.slot), 1), timeline.clock(timeline.start + i * timeline.slot))

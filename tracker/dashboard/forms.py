@@ -1,6 +1,3 @@
-from datetime import timezone
-from zoneinfo import ZoneInfo
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, StringField, SubmitField
@@ -18,8 +15,3 @@ class CopyEventForm(FlaskForm):
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError(_l("The end must be after the start."))
 
-    def moments(self, zone_name: str):
-        """Start and end as aware UTC datetimes, read in the event's time zone."""
-        zone = ZoneInfo(zone_name)
-        return tuple(value.replace(tzinfo=zone).astimezone(timezone.utc)
-                     for value in (self.starts_at.data, self.ends_at.data))

@@ -2,14 +2,15 @@
 import json
 import re
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from ..accounts.access import organiser_required
 from ..audit.services import record
 from ..events.models import Event
+from ..events.services import local_to_utc, utc_to_local
+from ..events.views import event_or_404, form_page
 from ..extensions import db
 from ..navigation import event_tab
 from . import exports
@@ -22,15 +23,11 @@ from .series import copy_event, series_rows
 
 bp = Blueprint("dashboard", __name__, url_prefix="/events")
 
-#: The copy form suggests the next info day a quarter of a year later, same weekday and time.
+#: The copy form suggests the next info day 13 weeks later, on the same weekday (same UTC time).
 SUGGESTED_DISTANCE = timedelta(weeks=13)
 
 event_tab("Dashboard", "dashboard.dashboard", 70)
 event_tab("Report", "dashboard.report", 80)
-
-
-def _event_or_404(event_id: int) -> Event:
-    return db.session.get(Event, event_id) or abort(404)
 
 
 def _file_name(event: Event, suffix: str) -> str:
@@ -49,7 +46,7 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
 @bp.get("/<int:event_id>/dashboard")
 @organiser_required
 def dashboard(event_id: int):
-    event = _event_or_404(event_id)
+    event = event_or_404(event_id)
     figures = current_figures(event)
     return render_template(
         "dashboard/dashboard.html",
@@ -66,7 +63,7 @@ def dashboard(event_id: int):
 @organiser_required
 def live_figures(event_id: int):
     """What an open dashboard polls; the figures come from the shared cache (see tracker.dashboard.cache)."""
-    event = _event_or_404(event_id)
+    event = event_or_404(event_id)
     response = Response(json.dumps(live_payload(event, current_figures(event))), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -91,46 +88,41 @@ def _report_context(event: Event) -> dict:
 @bp.get("/<int:event_id>/report")
 @organiser_required
 def report(event_id: int):
-    return render_template("dashboard/report.html", **_report_context(_event_or_404(event_id)))
+    return render_template("dashboard/report.html", **_report_context(event_or_404(event_id)))
 
 
 @bp.get("/<int:event_id>/report.pdf")
 @organiser_required
 def report_as_pdf(event_id: int):
-    event = _event_or_404(event_id)
+    event = event_or_404(event_id)
     html = render_template("dashboard/report.html", printing=True, **_report_context(event))
     record("report.pdf_downloaded", event_id=event.id)
     db.session.commit()
     return _download(report_pdf(html), "application/pdf", _file_name(event, _("report") + ".pdf"))
 
 
-@bp.get("/<int:event_id>/exports/attendance.csv")
-@organiser_required
-def attendance_csv(event_id: int):
-    event = _event_or_404(event_id)
-    data = exports.attendance_csv(event)
-    record("export.attendance", event_id=event.id, format="csv")
-    db.session.commit()
-    return _download(data, "text/csv; charset=utf-8", _file_name(event, _("attendance") + ".csv"))
+#: Attendance list formats: how to make each, and its media type.
+ATTENDANCE_FORMATS = {
+    "csv": (exports.attendance_csv, "text/csv; charset=utf-8"),
+    "xlsx": (exports.attendance_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
 
 
-@bp.get("/<int:event_id>/exports/attendance.xlsx")
+@bp.get("/<int:event_id>/exports/attendance.<any(csv, xlsx):file_format>")
 @organiser_required
-def attendance_xlsx(event_id: int):
-    event = _event_or_404(event_id)
-    data = exports.attendance_xlsx(event)
-    record("export.attendance", event_id=event.id, format="xlsx")
+def attendance(event_id: int, file_format: str):
+    event = event_or_404(event_id)
+    build, mimetype = ATTENDANCE_FORMATS[file_format]
+    data = build(event)
+    record("export.attendance", event_id=event.id, format=file_format)
     db.session.commit()
-    return _download(
-        data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        _file_name(event, _("attendance") + ".xlsx"),
-    )
+    return _download(data, mimetype, _file_name(event, _("attendance") + "." + file_format))
 
 
 @bp.get("/<int:event_id>/exports/figures.json")
 @organiser_required
 def figures_export(event_id: int):
-    event = _event_or_404(event_id)
+    event = event_or_404(event_id)
     data = exports.figures_json(event, current_figures(event))
     record("export.figures", event_id=event.id, format="json")
     db.session.commit()
@@ -147,19 +139,18 @@ def series():
 @bp.route("/<int:event_id>/copy", methods=["GET", "POST"])
 @organiser_required
 def copy(event_id: int):
-    source = _event_or_404(event_id)
+    source = event_or_404(event_id)
     form = CopyEventForm()
     if not form.is_submitted():
         form.title.data = source.title
-        zone = ZoneInfo(source.timezone)
-        form.starts_at.data = (source.starts_at.astimezone(zone) + SUGGESTED_DISTANCE).replace(tzinfo=None)
-        form.ends_at.data = (source.ends_at.astimezone(zone) + SUGGESTED_DISTANCE).replace(tzinfo=None)
+        form.starts_at.data = utc_to_local(source.starts_at + SUGGESTED_DISTANCE, source.timezone)
+        form.ends_at.data = utc_to_local(source.ends_at + SUGGESTED_DISTANCE, source.timezone)
     if form.validate_on_submit():
-        starts_at, ends_at = form.moments(source.timezone)
-        new_event = copy_event(source, title=form.title.data.strip(), starts_at=starts_at, ends_at=ends_at,
-                               with_invitees=form.with_invitees.data)
+        new_event = copy_event(
+            source, title=form.title.data.strip(), starts_at=local_to_utc(form.starts_at.data, source.timezone),
+            ends_at=local_to_utc(form.ends_at.data, source.timezone), with_invitees=form.with_invitees.data,
+        )
         db.session.commit()
         flash(_("The event has been created as a copy of “%(title)s”.", title=source.title), "success")
         return redirect(url_for("dashboard.dashboard", event_id=new_event.id))
-    return render_template("dashboard/copy.html", event=source, form=form)
-
+    return form_page("dashboard/copy.html", form, event=source)
