@@ -232,3 +232,37 @@ def test_erasure_after_the_event_keeps_the_totals(app, client):
             invitee = db.session.get(Invitee, invitee_id)
             assert counts_without_time(compute_figures(invitee.event)) == before
             assert (invitee.name, invitee.email, invitee.unit) == ("–", f"erased-{invitee_id}@invalid", None)
+
+
+@pytest.mark.browser
+def test_invitee_reads_the_notice_and_erases_their_data_in_the_browser(live_server, new_page):
+    from .conftest import PHONE, check_axe, screenshot
+
+    tokens = []
+    for number in range(2):
+        with live_server.app.test_request_context():
+            event = make_event(f"Infotag Datenschutz {number}")
+            invitee = make_invitee(event, name="Jörg Übermuth", email=f"joerg{number}@muenchen.example")
+            answer(invitee.id, Choice.HALL)
+            db.session.commit()
+            tokens.append(personal_token(invitee))
+    for token, (name, options) in zip(tokens, (("phone", PHONE), ("desktop", {}))):
+        page = new_page(**options)
+        page.goto(f"{live_server.url}/t/{token}")
+        page.get_by_role("link", name="Datenschutzhinweise").first.click()
+        assert page.locator("h1").inner_text() == "Datenschutzhinweise"
+        check_axe(page, "privacy notice")
+        screenshot(page, f"trust-privacy-notice-{name}")
+        page.go_back()
+        page.get_by_role("link", name="Meine Daten löschen").click()
+        check_axe(page, "erase")
+        page.get_by_role("button", name="Meine Daten löschen").click()
+        assert "Bitte bestätigen Sie" in page.get_by_role("alert").inner_text()
+        check_axe(page, "erase with error")
+        page.get_by_label("Ja, meine Daten löschen").check()
+        screenshot(page, f"trust-privacy-erase-{name}")
+        page.get_by_role("button", name="Meine Daten löschen").click()
+        assert page.locator("h1").inner_text() == "Ihre Daten wurden gelöscht"
+        check_axe(page, "erased")
+        page.goto(f"{live_server.url}/t/{token}")
+        assert page.locator("h1").count() == 1 and "Übermuth" not in page.content()
