@@ -1,5 +1,6 @@
 """Abuse limits (tracker.limits): named, tunable, keyed so a shared address does not share a budget."""
 import uuid
+from datetime import timedelta
 
 import pytest
 import redis
@@ -164,7 +165,7 @@ def test_the_real_check_in_api_counts_per_paired_device(app_factory):
 
     app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_CHECKIN="3 per minute")
     with app.app_context():
-        event = make_event(starts_in=__import__("datetime").timedelta(minutes=-10))
+        event = make_event(starts_in=timedelta(minutes=-10))
         door = checkin_services.create_door(event, "Eingang Nord")
         credentials = []
         for label in ("Handy 1", "Handy 2"):

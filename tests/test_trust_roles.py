@@ -5,7 +5,6 @@ Answers: ok (served, or refused for bad input: the role may use it), login (sent
 Roles: anonymous (no session; a wrong token where the address has one), invitee (the own personal link, else as
 anonymous), door (door staff assigned to event A), organiser, admin.
 """
-import pytest
 
 from tracker.extensions import db
 

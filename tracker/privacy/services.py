@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from ..audit.services import record
 from ..checkin.models import CheckIn, ScanAttempt
-from ..database import lock_row, utcnow
+from ..database import lock_row
 from ..events.models import Event
 from ..extensions import db
 from ..invitees.links import assign_new_link
