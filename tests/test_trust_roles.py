@@ -66,7 +66,7 @@ ORGANISER_ENDPOINTS = """
     audit.event_log GET | checkin.manage GET | checkin.create_door POST | checkin.start_pairing POST
     checkin.revoke_device POST | checkin.assign_staff POST | checkin.unassign_staff POST | checkin.set_checkout POST
     checkin.revert_checkin POST | dashboard.dashboard GET | dashboard.live_figures GET | dashboard.report GET
-    dashboard.report_as_pdf GET | dashboard.attendance_csv GET | dashboard.attendance_xlsx GET
+    dashboard.report_as_pdf GET | dashboard.attendance GET
     dashboard.figures_export GET | dashboard.series GET | dashboard.copy GET | dashboard.copy POST
     events.index GET | events.create GET | events.create POST | events.show GET | events.edit GET | events.edit POST
     events.groups GET | events.groups POST | events.edit_group GET | events.edit_group POST | events.delete_group GET
@@ -74,7 +74,7 @@ ORGANISER_ENDPOINTS = """
     invitations.resend POST | invitations.requeue POST | invitees.index GET | invitees.create GET | invitees.create POST
     invitees.edit GET | invitees.edit POST | invitees.delete GET | invitees.upload GET | invitees.upload POST
     invitees.preview GET | invitees.cancel POST | invitees.confirm POST | registration.manage GET
-    registration.manage_control POST | registration.manage_deadline POST
+    registration.manage_control POST | registration.manage_deadline POST | registration.manage_promote POST
 """
 for line in ORGANISER_ENDPOINTS.split("|"):
     for pair in line.strip().split("\n"):

@@ -50,7 +50,7 @@ def build_world(app) -> World:
             "device_id": device.id, "checkin_id": checkin.id, "user_id": users["door"].id,
             "pending_id": pending.id, "batch_id": batch.id, "mail_id": mail.id, "code": pairing_code,
             "token": personal_token(invitee), "public_token": event.public_token, "signed": "not-signed",
-            "filename": "css/app.css",
+            "filename": "css/app.css", "file_format": "csv",
         }
         db.session.commit()
         return World(values=values, users=users, other_event_id=other.id, other_door_id=other_door.id)
