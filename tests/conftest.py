@@ -259,6 +259,75 @@ def check_axe(page, context: str = "") -> None:
     assert not bad, f"axe-core violations on {context or page.url}:\n{details}"
 
 
+# --- SMTP ----------------------------------------------------------------------------------------------
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on a loopback port that keeps what it receives.
+
+    `refuse[address] = "550 ..."` makes it refuse that recipient; stop() and start() take it
+    down and bring it back on the same port, as an outage would.
+    """
+
+    def __init__(self):
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.envelopes = []
+        #: The client address of each accepted mail: one per SMTP connection that delivered it.
+        self.peers = []
+        self.refuse: dict[str, str] = {}
+        self.controller = None
+        self.start()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        self.peers.append(session.peer)
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def config(self) -> dict:
+        return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port}
+
+    @property
+    def messages(self):
+        """The received mails, parsed (email.message.EmailMessage)."""
+        from email import policy
+        from email.parser import BytesParser
+
+        return [BytesParser(policy=policy.default).parsebytes(envelope.content) for envelope in self.envelopes]
+
+
+@pytest.fixture
+def smtp_server():
+    sink = SmtpSink()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mail_app(app_factory, smtp_server):
+    """An app whose mail sender delivers to the test's SMTP server."""
+    return app_factory(**smtp_server.config)
 @pytest.fixture
 def camera_browser(browser, tmp_path):
     """A second Chromium whose fake camera plays a Y4M video of a fresh ticket's QR code: yields (browser, code)."""

@@ -18,10 +18,11 @@ def test_demo_load_creates_the_seed_event_and_prints_the_logins(app, runner, cli
     result = runner.invoke(args=["demo", "load", "--if-empty"])
     assert result.exit_code == 0, result.output
     assert "Demo event loaded: 1. Infotag Digitalisierung (4 groups, 327 invitees)." in result.output
+    assert "Demo event loaded: 2. Infotag Digitalisierung (4 groups, 327 invitees)." in result.output
     assert "orga@demo.example  password: infotag-demo-orga" in result.output
     assert "einlass@demo.example  password: infotag-demo-einlass" in result.output
     with app.app_context():
-        event = db.session.execute(select(Event)).scalar_one()
+        event = db.session.execute(select(Event).where(Event.title == "2. Infotag Digitalisierung")).scalar_one()
         assert event.venue.startswith("Sitzungssaal") and event.hall_capacity == 150 and event.livestream
         groups = {g.name: g for g in event.groups}
         assert list(groups) == ["Stadtrat", "Referats- und Betriebsleitungen", "Speaker", "Beschäftigte"]
@@ -32,13 +33,13 @@ def test_demo_load_creates_the_seed_event_and_prints_the_logins(app, runner, cli
         speakers = db.session.execute(select(Invitee.unit).where(Invitee.group_id == groups["Speaker"].id)).scalars()
         assert sorted(speakers) == sorted(["ADAC", "BMW", "UnternehmerTUM", "Siemens",
                                            "IHK für München und Oberbayern", "Münchener Rück"])
-        emails = list(db.session.execute(select(Invitee.email)).scalars())
+        emails = list(db.session.execute(select(Invitee.email).where(Invitee.event_id == event.id)).scalars())
         assert len(emails) == len({e.lower() for e in emails}) == 327
         assert all(e.split("@")[1].endswith(".example") for e in emails)
         assert event.starts_at > utcnow()
     organiser = User(email="orga@demo.example")
     login(client, organiser, "infotag-demo-orga")
-    assert "1. Infotag Digitalisierung" in client.get("/events/").get_data(as_text=True)
+    assert "2. Infotag Digitalisierung" in client.get("/events/").get_data(as_text=True)
 
 
 def test_if_empty_leaves_a_used_database_alone(app, runner):

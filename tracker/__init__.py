@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
+from . import operations, security
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -25,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     config_module.finalize(app.config, app.instance_path)
 
+    operations.init_app(app)  # first, so the request log times everything, limits included
+    security.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -52,13 +55,33 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from . import errors, i18n, navigation
+    from .accounts.admin import bp as admin_bp
     from .accounts.views import bp as accounts_bp
+    from .audit.views import bp as audit_bp
     from .checkin.views import bp as checkin_bp
+    from .dashboard.views import bp as dashboard_bp
     from .events.views import bp as events_bp
     from .invitees.views import bp as invitees_bp
+    from .mail.views import bp as invitations_bp
+    from .privacy.views import bp as privacy_bp
+    from .registration.views import bp as registration_bp
     from .stream.views import bp as stream_bp
 
-    for blueprint in (i18n.bp, accounts_bp, events_bp, invitees_bp, stream_bp, checkin_bp):
+    for blueprint in (
+        i18n.bp,
+        operations.bp,
+        accounts_bp,
+        admin_bp,
+        audit_bp,
+        events_bp,
+        invitees_bp,
+        invitations_bp,
+        registration_bp,
+        checkin_bp,
+        stream_bp,
+        dashboard_bp,
+        privacy_bp,
+    ):
         app.register_blueprint(blueprint)
     errors.register(app)
     navigation.register(app)
@@ -67,7 +90,9 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .demo.cli import demo_cli
+    from .mail.cli import mail_cli
+    from .privacy.cli import privacy_cli
     from .stream.cli import stream_cli
 
-    for group in (users_cli, demo_cli, stream_cli):
+    for group in (users_cli, demo_cli, mail_cli, stream_cli, privacy_cli):
         app.cli.add_command(group)

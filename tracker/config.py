@@ -17,12 +17,23 @@ ENV_SETTINGS: dict[str, type] = {
     "MAIL_USERNAME": str,
     "MAIL_PASSWORD": str,
     "MAIL_SENDER": str,
+    "MAIL_POLL_INTERVAL": int,
+    "MAIL_BATCH_SIZE": int,
+    "MAIL_MAX_ATTEMPTS": int,
+    "MAIL_RETRY_BASE_SECONDS": int,
+    "MAIL_RETRY_MAX_SECONDS": int,
+    "MAIL_SENDING_TIMEOUT": int,
+    "MAIL_SMTP_TIMEOUT": int,
+    "MAIL_INVITATION_CHUNK": int,
     "BASE_URL": str,
     "PRIVACY_RETENTION_DAYS": int,
     "STREAM_RETENTION_DAYS": int,
     "PROXY_FIX": bool,
     "SESSION_COOKIE_SECURE": bool,
     "RATELIMIT_ENABLED": bool,
+    "SESSION_ABSOLUTE_LIFETIME": int,
+    "PRIVACY_CONTACT": str,
+    "LOG_FORMAT": str,
 }
 
 DEFAULTS = {
@@ -38,6 +49,19 @@ DEFAULTS = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_SENDER": "Infotag <infotag@localhost>",
+    # The mail sender: seconds between polls of the outbox (--loop), mails claimed per SMTP connection.
+    "MAIL_POLL_INTERVAL": 5,
+    "MAIL_BATCH_SIZE": 50,
+    # Retries: the n-th failure waits BASE * 2**(n-1) seconds (at most MAX, plus up to 25 % jitter);
+    # after MAX_ATTEMPTS failures the mail is given up as failed.
+    "MAIL_MAX_ATTEMPTS": 8,
+    "MAIL_RETRY_BASE_SECONDS": 60,
+    "MAIL_RETRY_MAX_SECONDS": 6 * 3600,
+    # A mail still "sending" after this many seconds lost its sender: organisers see it as uncertain.
+    "MAIL_SENDING_TIMEOUT": 900,
+    "MAIL_SMTP_TIMEOUT": 30,
+    # Invitees handled per step while an invitation or reminder batch is queued.
+    "MAIL_INVITATION_CHUNK": 200,
     "BASE_URL": "http://127.0.0.1:5000",
     "REDIS_URL": None,
     "PRIVACY_RETENTION_DAYS": 90,
@@ -50,6 +74,24 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "RATELIMIT_ENABLED": True,
+    # Limit texts (see tracker.limits); tune them in instance/config.py.
+    "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_PERSONAL_LINK": "60 per minute",
+    "RATELIMIT_UNKNOWN_LINK": "20 per minute;200 per day",
+    "RATELIMIT_SELF_REGISTRATION": "5 per hour",
+    "RATELIMIT_SELF_REGISTRATION_PER_ADDRESS": "200 per hour",
+    "RATELIMIT_CHECKIN": "600 per minute",
+    "RATELIMIT_HEARTBEAT": "20 per minute",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_KEY_PREFIX": "tracker",
+    # A login ends after this many seconds however active it is (the idle limit is PERMANENT_SESSION_LIFETIME).
+    "SESSION_ABSOLUTE_LIFETIME": 12 * 3600,
+    # Structured request log: "json" (one line per request) or "off".
+    "LOG_FORMAT": "json",
+    # Privacy notice: who to contact (shown on the notice); PRIVACY_NOTICE_DE/EN replace the default text.
+    "PRIVACY_CONTACT": "Datenschutzbeauftragte*r der Stadtverwaltung",
     "PAGE_SIZE": 50,
 }
 
@@ -114,8 +156,12 @@ def finalize(config, instance_path: str) -> None:
         config["SECRET_KEY"] = instance_secret_key(instance_path)
     if len(config["SECRET_KEY"]) < 16:
         raise ConfigError("TRACKER_SECRET_KEY is too short: use at least 32 random characters.")
+    for name in ("MAIL_POLL_INTERVAL", "MAIL_BATCH_SIZE", "MAIL_MAX_ATTEMPTS", "MAIL_SMTP_TIMEOUT", "MAIL_INVITATION_CHUNK"):
+        if config[name] < 1:
+            raise ConfigError(f"{ENV_PREFIX}{name} must be at least 1.")
     if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
         raise ConfigError("Choose either TRACKER_MAIL_USE_TLS or TRACKER_MAIL_USE_SSL, not both.")
     if config.get("REDIS_URL"):
         config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
+    config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     config["BASE_URL"] = config["BASE_URL"].rstrip("/")

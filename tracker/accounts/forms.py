@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length
+
+from .services import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -12,3 +14,30 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Log out"))
+
+
+ROLE_CHOICES = [("organiser", _l("Organiser")), ("door", _l("Door staff")), ("admin", _l("Administrator"))]
+
+
+class NewUserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254), Email()])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    password = PasswordField(
+        _l("Initial password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+    )
+    submit = SubmitField(_l("Create account"))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    submit = SubmitField(_l("Change role"))
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)])
+    submit = SubmitField(_l("Set new password"))
+
+
+class ActiveForm(FlaskForm):
+    """Deactivate or reactivate, depending on the account's state (the page shows the matching button)."""

@@ -13,7 +13,11 @@ MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(ValueError):
-    """A user-facing reason why an account could not be created."""
+    """Why an account change was refused: an English message (CLI) and a code the web pages translate."""
+
+    def __init__(self, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
 
 
 def find_user(email: str) -> User | None:
@@ -24,9 +28,9 @@ def create_user(email: str, name: str, password: str, role: str = Role.ORGANISER
     if role not in set(Role):
         raise AccountError(f"unknown role {role!r}")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", "short_password")
     if find_user(email):
-        raise AccountError(f"an account for {email} exists already")
+        raise AccountError(f"an account for {email} exists already", "duplicate")
     user = User(email=email.strip(), name=name.strip(), role=role)
     user.set_password(password)
     db.session.add(user)
@@ -52,3 +56,28 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
     user.locked_until = None
     user.last_login_at = now
     return user, None
+
+
+def change_role(user: User, role: str, acting: User) -> None:
+    if role not in set(Role):
+        raise AccountError(f"unknown role {role!r}")
+    if user.id == acting.id and role != Role.ADMIN:
+        raise AccountError("you cannot take the administrator role from yourself", "self")
+    user.role = role
+
+
+def set_active(user: User, active: bool, acting: User) -> None:
+    if user.id == acting.id and not active:
+        raise AccountError("you cannot deactivate your own account", "self")
+    user.active = active
+    if active:
+        user.failed_logins = 0
+        user.locked_until = None
+
+
+def reset_password(user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", "short_password")
+    user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None

@@ -2,7 +2,8 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import db, limiter
+from .. import limits
+from ..extensions import db
 from ..i18n import safe_next
 from . import access  # noqa: F401  (registers the login manager hooks)
 from .forms import LoginForm, LogoutForm
@@ -23,7 +24,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limits.login
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))

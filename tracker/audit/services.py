@@ -1,6 +1,10 @@
 """Writing the audit trail, in the same transaction as the action it records."""
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 from flask import has_request_context
 from flask_login import current_user
+from sqlalchemy import Select, func, select
 
 from ..extensions import db
 from .models import AuditEntry
@@ -18,3 +22,37 @@ def record(action: str, *, event_id: int | None = None, actor: str | None = None
     )
     db.session.add(entry)
     return entry
+
+
+def entries_query(
+    *,
+    event_id: int | None = None,
+    action: str | None = None,
+    actor: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    zone: str = "Europe/Berlin",
+) -> Select:
+    """Audit entries, newest first, narrowed by event, action, actor (part of the name) and local dates."""
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if event_id is not None:
+        query = query.where(AuditEntry.event_id == event_id)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if actor:
+        pattern = "%" + actor.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(func.lower(AuditEntry.actor).like(pattern, escape="\\"))
+    tz = ZoneInfo(zone)
+    if since:
+        query = query.where(AuditEntry.at >= datetime.combine(since, time.min, tz))
+    if until:
+        query = query.where(AuditEntry.at < datetime.combine(until + timedelta(days=1), time.min, tz))
+    return query
+
+
+def known_actions(event_id: int | None = None) -> list[str]:
+    """The action codes that occur (in one event's log, or anywhere), for the filter's choices."""
+    query = select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+    if event_id is not None:
+        query = query.where(AuditEntry.event_id == event_id)
+    return list(db.session.execute(query).scalars())

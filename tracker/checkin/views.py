@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from .. import limits
 from ..accounts.access import organiser_required
 from ..accounts.models import User
 from ..events.models import Event
@@ -22,7 +23,7 @@ bp = Blueprint("checkin", __name__)
 event_tab("Door check-in", "checkin.manage", 50)
 
 #: Cookie that holds a paired device's credential (its SHA-256 is DoorDevice.credential_hash).
-CREDENTIAL_COOKIE = "door_device"
+CREDENTIAL_COOKIE = limits.DOOR_CREDENTIAL_COOKIE
 CREDENTIAL_MAX_AGE = 3 * 24 * 3600
 #: Header every API request must carry: browsers cannot send it cross-site without a CORS preflight we never allow.
 SCANNER_HEADER = "X-Tracker-Scanner"
@@ -296,11 +297,15 @@ def _json_request() -> dict:
     return data
 
 
+#: Ids are 32-bit in the database; anything larger cannot name a row (and would overflow the driver).
+_MAX_ID = 2**31 - 1
+
+
 def _whole_number(data: dict, name: str, required: bool = True) -> int | None:
     value = data.get(name)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_ID:
         raise ApiError(400, _("“%(name)s” must be a positive whole number.", name=name))
     return value
 
@@ -369,6 +374,7 @@ def _try_answer(door_id: int, nonce: str, scanned: str, decide) -> dict | None:
 
 @bp.post("/api/checkin/scan")
 @csrf.exempt
+@limits.door_api
 def api_scan():
     data = _json_request()
     door_id = _whole_number(data, "door")
@@ -395,6 +401,7 @@ def api_scan():
 
 @bp.post("/api/checkin/walk-in")
 @csrf.exempt
+@limits.door_api
 def api_walk_in():
     data = _json_request()
     door_id = _whole_number(data, "door")
@@ -412,6 +419,7 @@ def api_walk_in():
 
 @bp.post("/api/checkin/undo")
 @csrf.exempt
+@limits.door_api
 def api_undo():
     data = _json_request()
     scanner = _scanner(_whole_number(data, "door"))
@@ -427,12 +435,13 @@ def api_undo():
 def _scanner_from_query() -> Scanner:
     """The scanner of a GET request, whose door is in the query string (?door=3)."""
     door = request.args.get("door", "")
-    if not door.isdigit():
+    if not (door.isascii() and door.isdigit()):
         raise ApiError(400, _("“door” must be a positive whole number."))
-    return _scanner(int(door))
+    return _scanner(_whole_number({"door": int(door)}, "door"))
 
 
 @bp.get("/api/checkin/search")
+@limits.door_api
 def api_search():
     scanner = _scanner_from_query()
     text = request.args.get("q", "").strip()
@@ -444,6 +453,7 @@ def api_search():
 
 
 @bp.get("/api/checkin/counts")
+@limits.door_api
 def api_counts():
     scanner = _scanner_from_query()
     counts = services.hall_counts(scanner.event)

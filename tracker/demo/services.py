@@ -158,10 +158,10 @@ AGENDA = "\n".join((
 
 
 def upcoming_info_day(ctx: DemoContext) -> Event:
-    """The seed's "1. Infotag Digitalisierung" on the next 17 January: council hall, four groups, ~330 invitees."""
+    """The next info day, on the next 17 January: council hall, four groups, ~330 invitees."""
     day = next_date(ctx.today, 1, 17)
     event = Event(
-        title="1. Infotag Digitalisierung",
+        title="2. Infotag Digitalisierung",
         description=DESCRIPTION,
         agenda=AGENDA,
         starts_at=berlin_time(day, 9, 30),
@@ -191,8 +191,10 @@ def upcoming_info_day(ctx: DemoContext) -> Event:
     return event
 
 
-#: Every demo event, built in this order.
-SCENARIOS: list[Callable[[DemoContext], Event]] = [upcoming_info_day]
+from .outcome import finished_info_day  # noqa: E402  (the scenario builds on the helpers above)
+
+#: Every demo event, built in this order: the finished first info day, then the upcoming one.
+SCENARIOS: list[Callable[[DemoContext], Event]] = [finished_info_day, upcoming_info_day]
 
 
 def load_demo(today: date | None = None) -> list[Event]:

@@ -71,9 +71,16 @@ def purge_expired_minutes(now: datetime) -> list[int]:
         .order_by(Event.id)
     ).scalars().all()
     for event in events:
-        if db.session.get(StreamFigureSnapshot, event.id) is None:
-            db.session.add(StreamFigureSnapshot(event_id=event.id, figures=figures_to_json(stream_figures(event, now))))
-            db.session.flush()
-        db.session.execute(delete(ViewerMinute).where(ViewerMinute.event_id == event.id))
-        store.forget(event.id)
+        replace_minutes_by_snapshot(event, now, store)
     return [event.id for event in events]
+
+
+def replace_minutes_by_snapshot(event: Event, now: datetime, store=None) -> None:
+    """Keep the event's livestream figures as a snapshot, then delete its per-viewer minutes."""
+    store = store or presence_store()
+    store.flush(event.id)
+    if db.session.get(StreamFigureSnapshot, event.id) is None:
+        db.session.add(StreamFigureSnapshot(event_id=event.id, figures=figures_to_json(stream_figures(event, now))))
+        db.session.flush()
+    db.session.execute(delete(ViewerMinute).where(ViewerMinute.event_id == event.id))
+    store.forget(event.id)

@@ -5,11 +5,13 @@ from flask import Blueprint, g, make_response, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import limits
 from ..database import utcnow
 from ..errors import render_error
-from ..events.models import Event
+from ..events.models import Event, StreamKind
 from ..extensions import csrf, db
 from ..invitees.links import find_by_token
+from ..security import allow_frame_origin, allow_media_origin
 from .services import Phase, heartbeat_seconds, may_watch, record_goodbye, record_heartbeat, watch_phase
 from .viewers import InvalidViewerToken, issue_token, read_token
 
@@ -28,6 +30,10 @@ def _no_referrer(page):
 
 def _watch_page(event: Event, viewer_token: str | None, anonymous: bool):
     now = utcnow()
+    if event.stream_kind == StreamKind.HLS:
+        allow_media_origin(event.stream_url)
+    else:
+        allow_frame_origin(event.stream_url)
     return render_template(
         "stream/watch.html",
         event=event,
@@ -77,7 +83,7 @@ def _viewer_from_body():
         return None, render_error(400, _("The heartbeat is too large."))
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         body = None
     if not isinstance(body, dict):
         return None, render_error(400, _('The heartbeat must be a JSON object such as {"viewer": "<token>"}.'))
@@ -91,6 +97,7 @@ def _viewer_from_body():
 # the credential, and a cross-site page has no way to read it (see tracker.stream.viewers).
 @bp.post("/api/stream/heartbeat")
 @csrf.exempt
+@limits.heartbeat
 def heartbeat():
     viewer, error = _viewer_from_body()
     if error:

@@ -1,0 +1,73 @@
+"""The invitations tab in a real browser: send to a group, watch the progress, see each invitee's state."""
+import pytest
+
+from tracker.extensions import db
+from tracker.mail.sender import send_all_due
+
+from .conftest import PHONE, check_axe, screenshot
+from .factories import PASSWORD, make_event, make_group, make_invitee, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, url, user):
+    page.goto(url + "/login")
+    page.get_by_label("E-Mail-Adresse").fill(user.email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/events/")
+
+
+def test_organiser_invites_a_group_and_follows_the_progress(live_server, smtp_server, new_page):
+    app = live_server.app
+    app.config.update(smtp_server.config, MAIL_INVITATION_CHUNK=7)
+    with app.app_context():
+        user = make_user("organiser", email="orga@muenchen.example")
+        event = make_event(title="Infotag Digitalisierung")
+        council = make_group(event, "Stadtrat", reserved_seats=20)
+        staff = make_group(event, "Beschäftigte")
+        for number in range(3):
+            make_invitee(event, name=f"Stadtrat {number}", group=council)
+        for number in range(40):
+            make_invitee(event, name=f"Beschäftigte {number:02d}", group=staff, language="en" if number % 4 == 0 else "de")
+        db.session.commit()
+        event_id = event.id
+    page = new_page()
+    log_in(page, live_server.url, user)
+    page.goto(f"{live_server.url}/events/{event_id}/invitations")
+    assert page.get_by_role("link", name="Einladungen").get_attribute("aria-current") == "page"
+    check_axe(page, "invitations")
+    screenshot(page, "invitations-desktop")
+
+    form = page.locator("form", has=page.get_by_role("button", name="Einladungen senden"))
+    form.get_by_label("Nur eine Gruppe:").check()
+    form.get_by_label("Gruppe", exact=True).select_option(label="Beschäftigte")
+    form.get_by_role("button", name="Einladungen senden").click()
+    assert page.get_by_role("heading", name="Einladungen werden in die Warteschlange gestellt").is_visible()
+    page.get_by_text("Fertig: 40 Mails stehen in der Warteschlange.").wait_for()
+    assert page.locator("#batch-progress-bar").evaluate("bar => [bar.value, bar.max]") == [40, 40]
+    check_axe(page, "invitations with progress")
+    screenshot(page, "invitations-progress-done")
+
+    with app.app_context():
+        assert send_all_due().sent == 40
+    assert len(smtp_server.messages) == 40
+    phone = new_page(**PHONE)
+    log_in(phone, live_server.url, user)
+    phone.goto(f"{live_server.url}/events/{event_id}/invitations")
+    phone.get_by_label("Stand der Einladung", exact=True).select_option(label="Versendet")
+    phone.get_by_role("button", name="Filtern").click()
+    rows = phone.locator("tbody tr")
+    assert rows.count() == 40
+    assert rows.first.get_by_text("Versendet").is_visible()
+    check_axe(phone, "invitations filtered on a phone")
+    screenshot(phone, "invitations-sent-phone")
+
+    phone.get_by_role("button", name="Einladung an Beschäftigte 00 erneut senden").click()
+    assert phone.get_by_role("status").first.inner_text() == (
+        "Eine neue Einladung an Beschäftigte 00 steht in der Warteschlange."
+    )
+    phone.get_by_label("Stand der Einladung", exact=True).select_option(label="Nicht versendet")
+    phone.get_by_role("button", name="Filtern").click()
+    assert phone.locator("tbody tr").count() == 3
+    check_axe(phone, "invitations not sent on a phone")

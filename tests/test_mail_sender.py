@@ -1,0 +1,233 @@
+"""The mail sender against a real SMTP server (aiosmtpd on loopback), on SQLite and PostgreSQL."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from tracker import create_app
+from tracker.config import ConfigError
+from tracker.database import utcnow
+from tracker.extensions import db
+from tracker.mail.models import MailStatus, OutboxMail
+from tracker.mail.sender import send_all_due, send_due_batch
+from tracker.mail.services import queue_mail
+
+from .factories import make_event, make_invitee
+
+
+def queue_plain(count: int, recipient: str = "person{}@muenchen.example") -> list[int]:
+    """Queue `count` small mails (the invitation templates, outside any event) and commit."""
+    event = make_event()
+    ids = []
+    for number in range(count):
+        invitee = make_invitee(event, email=recipient.format(number))
+        mail = queue_mail(
+            kind="invitation",
+            recipient=invitee.email,
+            language="de",
+            subject="Einladung",
+            template="invitation",
+            context={"event": event, "invitee": invitee, "link": "http://127.0.0.1/t/x", "when": "morgen", "deadline": None},
+            event_id=event.id,
+            invitee_id=invitee.id,
+        )
+        db.session.flush()
+        ids.append(mail.id)
+    db.session.commit()
+    return ids
+
+
+def mails() -> list[OutboxMail]:
+    db.session.expire_all()
+    return db.session.execute(select(OutboxMail).order_by(OutboxMail.id)).scalars().all()
+
+
+def make_due() -> None:
+    """Let the back-off pass, as if the clock had moved on."""
+    db.session.execute(update(OutboxMail).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+
+def test_send_once_delivers_and_forgets_the_message(mail_app, smtp_server):
+    runner = mail_app.test_cli_runner()
+    with mail_app.app_context():
+        queue_plain(3)
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    with mail_app.app_context():
+        assert "3 sent, 0 to retry, 0 failed." in result.output, [m.last_error for m in mails()]
+    assert len(smtp_server.messages) == 3
+    with mail_app.app_context():
+        for mail in mails():
+            assert mail.status == MailStatus.SENT
+            assert mail.sent_at is not None
+            assert mail.message is None, "the stored message holds the personal link and is dropped once sent"
+            assert mail.attempts == 0
+    message = smtp_server.messages[0]
+    assert message["To"] == "person0@muenchen.example"
+    assert {part.get_content_type() for part in message.walk()} >= {"text/plain", "text/html"}
+
+
+def test_one_connection_per_batch(mail_app, smtp_server):
+    mail_app.config["MAIL_BATCH_SIZE"] = 10
+    with mail_app.app_context():
+        queue_plain(25)
+        report = send_all_due()
+    assert report.sent == 25
+    assert len(set(smtp_server.peers)) == 3
+
+
+def test_server_down_keeps_the_mail_and_it_arrives_after_restart(mail_app, smtp_server):
+    smtp_server.stop()
+    with mail_app.app_context():
+        queue_plain(2)
+        report = send_all_due()
+        assert (report.sent, report.retrying, report.failed) == (0, 2, 0)
+        for mail in mails():
+            assert mail.status == MailStatus.QUEUED
+            assert mail.attempts == 1
+            assert "Connection refused" in mail.last_error or "Errno" in mail.last_error
+            assert mail.message is not None
+            assert mail.next_attempt_at > utcnow() + timedelta(seconds=50)
+        # Not due yet: another round does nothing.
+        assert send_all_due().claimed == 0
+        smtp_server.start()
+        make_due()
+        assert send_all_due().sent == 2
+        assert all(mail.status == MailStatus.SENT for mail in mails())
+        assert send_all_due().claimed == 0
+    assert sorted(m["To"] for m in smtp_server.messages) == ["person0@muenchen.example", "person1@muenchen.example"]
+
+
+def test_back_off_doubles_with_jitter_up_to_the_cap_then_fails(mail_app, smtp_server):
+    mail_app.config.update(MAIL_RETRY_BASE_SECONDS=60, MAIL_RETRY_MAX_SECONDS=300, MAIL_MAX_ATTEMPTS=5)
+    smtp_server.stop()
+    delays = []
+    with mail_app.app_context():
+        queue_plain(1)
+        for _ in range(4):
+            before = utcnow()
+            send_due_batch()
+            mail = mails()[0]
+            assert mail.status == MailStatus.QUEUED
+            delays.append((mail.next_attempt_at - before).total_seconds())
+            make_due()
+        send_due_batch()
+        mail = mails()[0]
+    for delay, base in zip(delays, (60, 120, 240, 300)):
+        assert base - 1 <= delay <= base * 1.25 + 1, delays
+    assert mail.status == MailStatus.FAILED
+    assert mail.attempts == 5
+    assert mail.message is not None, "a failed mail keeps its message so it can be sent again"
+
+
+def test_refused_recipient_fails_at_once_and_a_temporary_refusal_is_retried(mail_app, smtp_server):
+    smtp_server.refuse["nobody@muenchen.example"] = "550 5.1.1 No such user"
+    smtp_server.refuse["busy@muenchen.example"] = "451 4.3.0 Try again later"
+    with mail_app.app_context():
+        for address in ("nobody@muenchen.example", "busy@muenchen.example", "ok@muenchen.example"):
+            queue_plain(1, recipient=address)
+        report = send_all_due()
+        assert (report.sent, report.retrying, report.failed) == (1, 1, 1)
+        by_recipient = {mail.recipient: mail for mail in mails()}
+    assert by_recipient["nobody@muenchen.example"].status == MailStatus.FAILED
+    assert by_recipient["nobody@muenchen.example"].last_error.startswith("550")
+    assert by_recipient["busy@muenchen.example"].status == MailStatus.QUEUED
+    assert by_recipient["busy@muenchen.example"].last_error.startswith("451")
+    assert by_recipient["ok@muenchen.example"].status == MailStatus.SENT
+    assert [m["To"] for m in smtp_server.messages] == ["ok@muenchen.example"]
+
+
+def test_two_senders_at_once_never_send_a_mail_twice(app_factory, smtp_server):
+    first, second = app_factory(**smtp_server.config), app_factory(**smtp_server.config)
+    for app in (first, second):
+        app.config["MAIL_BATCH_SIZE"] = 7
+    with first.app_context():
+        queue_plain(120)
+    start = threading.Barrier(2)
+    reports, errors = [], []
+
+    def run(app):
+        try:
+            with app.app_context():
+                start.wait()
+                reports.append(send_all_due())
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(app,)) for app in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert sum(report.sent for report in reports) == 120
+    assert all(report.sent > 0 for report in reports), "both senders took part"
+    ids = [message["Message-ID"] for message in smtp_server.messages]
+    assert len(ids) == len(set(ids)) == 120
+    with first.app_context():
+        assert {mail.status for mail in mails()} == {MailStatus.SENT}
+
+
+def test_a_mail_left_sending_by_a_crashed_sender_is_not_sent_again(mail_app, smtp_server):
+    with mail_app.app_context():
+        queue_plain(1)
+        db.session.execute(update(OutboxMail).values(status=MailStatus.SENDING, claimed_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+        assert send_all_due().claimed == 0
+        assert mails()[0].status == MailStatus.SENDING
+    assert smtp_server.messages == []
+
+
+def test_loop_sends_and_stops_cleanly_on_sigterm(app_factory, smtp_server, tmp_path):
+    app = app_factory(**smtp_server.config)
+    with app.app_context():
+        queue_plain(2)
+    env = dict(
+        os.environ,
+        TRACKER_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        TRACKER_SECRET_KEY=app.config["SECRET_KEY"],
+        TRACKER_MAIL_SERVER="127.0.0.1",
+        TRACKER_MAIL_PORT=str(smtp_server.port),
+        TRACKER_MAIL_POLL_INTERVAL="1",
+    )
+    flask = Path(sys.executable).with_name("flask")
+    process = subprocess.Popen(
+        [str(flask), "--app", "tracker", "mail", "send", "--loop"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(smtp_server.envelopes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(smtp_server.envelopes) == 2
+        with app.app_context():
+            queue_plain(1, recipient="later{}@muenchen.example")
+        while len(smtp_server.envelopes) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(smtp_server.envelopes) == 3, "the loop keeps polling"
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, output
+    assert "Mail sender stopped." in output
+
+
+def test_a_batch_size_below_one_stops_start_up(tmp_path):
+    with pytest.raises(ConfigError, match="MAIL_BATCH_SIZE must be at least 1"):
+        create_app({"SECRET_KEY": "s" * 40, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", "MAIL_BATCH_SIZE": 0})

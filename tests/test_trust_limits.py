@@ -1,0 +1,187 @@
+"""Abuse limits (tracker.limits): named, tunable, keyed so a shared address does not share a budget."""
+import uuid
+from datetime import timedelta
+
+import pytest
+import redis
+
+from tracker import limits
+from tracker.extensions import limiter
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+# Decorated once: Flask-Limiter keeps route limits on the limiter, by the view function's name.
+@limits.door_api
+def scan():
+    return "scanned"
+
+
+@limits.heartbeat
+def beat():
+    return "counted"
+
+
+@limits.self_registration
+def register():
+    return "registered"
+
+
+@limits.personal_link
+def link_page(token):
+    return "page"
+
+
+@limits.personal_link
+def not_found(token):
+    return "unknown link", 404
+
+
+def limited_app(app_factory, **config):
+    """An app with limits on and probe routes decorated like the real ones."""
+    app = app_factory(RATELIMIT_ENABLED=True, **config)
+    app.add_url_rule("/t/<token>/probe", "probe_link", link_page)
+    app.add_url_rule("/t/<token>/missing", "probe_missing", not_found)
+    app.add_url_rule("/api/probe/scan", "probe_scan", scan, methods=["POST"])
+    app.add_url_rule("/api/probe/heartbeat", "probe_heartbeat", beat, methods=["POST"])
+    app.add_url_rule("/probe/register", "probe_register", register, methods=["GET", "POST"])
+    return app
+
+
+def test_login_posts_are_limited_with_a_german_429(app_factory):
+    client = limited_app(app_factory, RATELIMIT_LOGIN="3 per minute").test_client()
+    for _ in range(3):
+        assert client.post("/login", data={"email": "a@example.org", "password": "x"}).status_code == 401
+    response = client.post("/login", data={"email": "a@example.org", "password": "x"})
+    assert response.status_code == 429
+    assert "Zu viele Anfragen" in response.get_data(as_text=True)
+    assert response.headers["Retry-After"]
+    assert client.get("/login").status_code == 200, "reading the form is not limited"
+
+
+def test_the_429_answer_of_an_api_is_german_json(app_factory):
+    client = limited_app(app_factory, RATELIMIT_CHECKIN="1 per minute").test_client()
+    client.post("/api/probe/scan")
+    response = client.post("/api/probe/scan")
+    assert response.status_code == 429
+    assert response.get_json()["error"].startswith("Zu viele Anfragen")
+
+
+def test_door_devices_behind_one_address_have_their_own_budgets(app_factory):
+    client = limited_app(app_factory, RATELIMIT_CHECKIN="5 per minute").test_client()
+    north = {"Authorization": "Bearer device-north-credential"}
+    south = {"Authorization": "Bearer device-south-credential"}
+    assert [client.post("/api/probe/scan", headers=north).status_code for _ in range(5)] == [200] * 5
+    assert client.post("/api/probe/scan", headers=north).status_code == 429
+    assert client.post("/api/probe/scan", headers=south).status_code == 200
+    client.set_cookie(limits.DOOR_CREDENTIAL_COOKIE, "device-east-cookie")
+    assert client.post("/api/probe/scan").status_code == 200
+
+
+def test_the_default_door_limit_outlasts_a_busy_door(app_factory):
+    """A door admitting a guest every second for a minute, each scan retried once, stays under the limit."""
+    client = limited_app(app_factory).test_client()
+    headers = {"Authorization": "Bearer busy-door"}
+    statuses = {client.post("/api/probe/scan", headers=headers).status_code for _ in range(120)}
+    assert statuses == {200}
+
+
+def test_personal_links_count_per_link_and_unknown_links_per_address(app_factory):
+    client = limited_app(
+        app_factory, RATELIMIT_PERSONAL_LINK="3 per minute", RATELIMIT_UNKNOWN_LINK="2 per minute"
+    ).test_client()
+    assert [client.get("/t/alpha/probe").status_code for _ in range(3)] == [200] * 3
+    assert client.get("/t/alpha/probe").status_code == 429
+    assert client.get("/t/beta/probe").status_code == 200, "another invitee behind the same address"
+    assert [client.get(f"/t/guess{i}/missing").status_code for i in range(2)] == [404, 404]
+    assert client.get("/t/guess9/missing").status_code == 429, "guessing links is slowed down per address"
+
+
+def test_heartbeats_count_per_viewer(app_factory):
+    client = limited_app(app_factory, RATELIMIT_HEARTBEAT="2 per minute").test_client()
+    for _ in range(2):
+        assert client.post("/api/probe/heartbeat", json={"viewer": "viewer-a"}).status_code == 200
+    assert client.post("/api/probe/heartbeat", json={"viewer": "viewer-a"}).status_code == 429
+    assert client.post("/api/probe/heartbeat", json={"viewer": "viewer-b"}).status_code == 200
+    assert client.post("/api/probe/heartbeat", data=b"\xff\xfe not json").status_code == 200
+
+
+def test_self_registration_counts_per_mail_address(app_factory):
+    client = limited_app(app_factory, RATELIMIT_SELF_REGISTRATION="2 per hour").test_client()
+    for _ in range(2):
+        assert client.post("/probe/register", data={"email": "Anna@example.org"}).status_code == 200
+    assert client.post("/probe/register", data={"email": " anna@EXAMPLE.org"}).status_code == 429
+    assert client.post("/probe/register", data={"email": "ben@example.org"}).status_code == 200
+    assert client.get("/probe/register").status_code == 200, "reading the form is not limited"
+
+
+def test_self_registration_has_a_ceiling_per_address(app_factory):
+    client = limited_app(app_factory, RATELIMIT_SELF_REGISTRATION_PER_ADDRESS="3 per hour").test_client()
+    assert [client.post("/probe/register", data={"email": f"p{i}@example.org"}).status_code for i in range(3)] == [
+        200
+    ] * 3
+    assert client.post("/probe/register", data={"email": "p9@example.org"}).status_code == 429
+
+
+def test_storage_is_memory_without_redis(app_factory):
+    limited_app(app_factory)
+    assert type(limiter.storage).__name__ == "MemoryStorage"
+
+
+def redis_or_skip():
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("Redis does not answer on 127.0.0.1:6379")
+    return client
+
+
+def test_counters_live_in_redis_when_configured_and_hold_no_secret(app_factory):
+    store = redis_or_skip()
+    app = limited_app(app_factory, REDIS_URL=REDIS_URL, RATELIMIT_CHECKIN="2 per minute")
+    assert app.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
+    assert type(limiter.storage).__name__ == "RedisStorage"
+    client = app.test_client()
+    credential = "secret-device-credential-" + uuid.uuid4().hex
+    headers = {"Authorization": f"Bearer {credential}"}
+    before = set(store.scan_iter("LIMITS:*probe_scan*"))
+    try:
+        assert [client.post("/api/probe/scan", headers=headers).status_code for _ in range(3)] == [200, 200, 429]
+        added = [key.decode() for key in set(store.scan_iter("LIMITS:*probe_scan*")) - before]
+        assert len(added) == 1
+        assert credential not in added[0] and "device:" in added[0]
+    finally:
+        for key in set(store.scan_iter("LIMITS:*probe_scan*")) - before:
+            store.delete(key)
+
+
+def test_the_real_check_in_api_counts_per_paired_device(app_factory):
+    """Two paired devices behind one address: one device reaching its limit does not stop the other door."""
+    from tracker.checkin import services as checkin_services
+    from tracker.extensions import db
+
+    from .factories import make_event
+
+    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_CHECKIN="3 per minute")
+    with app.app_context():
+        event = make_event(starts_in=timedelta(minutes=-10))
+        door = checkin_services.create_door(event, "Eingang Nord")
+        credentials = []
+        for label in ("Handy 1", "Handy 2"):
+            _device, code = checkin_services.start_pairing(door, label)
+            credentials.append(checkin_services.complete_pairing(code)[1])
+        db.session.commit()
+        door_id = door.id
+    first, second = app.test_client(), app.test_client()
+    first.set_cookie(limits.DOOR_CREDENTIAL_COOKIE, credentials[0])
+    second.set_cookie(limits.DOOR_CREDENTIAL_COOKIE, credentials[1])
+    headers = {"X-Tracker-Scanner": "1"}
+
+    def scan(client, number):
+        body = {"door": door_id, "code": "UNKNOWN1", "nonce": f"nonce-{number:05d}"}
+        return client.post("/api/checkin/scan", json=body, headers=headers).status_code
+
+    assert [scan(first, n) for n in range(3)] == [200] * 3
+    assert scan(first, 3) == 429
+    assert scan(second, 4) == 200

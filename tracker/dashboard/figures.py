@@ -1,0 +1,273 @@
+"""The figures of one event for the dashboard, the report and the exports, computed by grouped SQL counts.
+
+The hall side is one grouped statement over invitees, their registration and their current check-in
+(per audience group; the totals are the sums) and one for arrivals per minute; the livestream side comes
+from `tracker.stream.figures.stream_figures`. The result is a plain, JSON-ready value so that it can be
+cached per event (see tracker.dashboard.cache) and served to many open dashboards.
+"""
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timezone
+from enum import StrEnum
+
+from sqlalchemy import Integer, and_, case, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..checkin.models import CheckIn
+from ..database import utcnow
+from ..events.models import Event
+from ..extensions import db
+from ..invitees.models import Invitee
+from ..registration.models import Mode, Registration, Status
+from ..stream.figures import stream_figures
+
+
+class Phase(StrEnum):
+    """Before the start "not arrived yet" is expected; after the end the same people are no-shows."""
+
+    BEFORE = "before"
+    LIVE = "live"
+    AFTER = "after"
+
+
+class epoch_minute(FunctionElement):
+    """Whole minutes since 1970 of a UTC timestamp column, on PostgreSQL and SQLite."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(epoch_minute, "postgresql")
+def _epoch_minute_postgresql(element, compiler, **kw):
+    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)}) / 60) AS INTEGER)"
+
+
+@compiles(epoch_minute, "sqlite")
+def _epoch_minute_sqlite(element, compiler, **kw):
+    return f"(unixepoch({compiler.process(element.clauses, **kw)}) / 60)"
+
+
+@dataclass
+class Counts:
+    """The hall and registration figures of one audience group, or of the whole event."""
+
+    #: People on the list.
+    invitees: int = 0
+    #: People whose invitation was sent.
+    invited: int = 0
+    #: People without any answer.
+    not_answered: int = 0
+    #: Confirmed hall seats.
+    hall: int = 0
+    #: Confirmed livestream places.
+    stream: int = 0
+    waiting: int = 0
+    declined: int = 0
+    #: Registrations withdrawn after a confirmation.
+    cancelled: int = 0
+    #: Checked in to the hall (current, not reverted check-ins).
+    present: int = 0
+    #: Checked in and not checked out (meaningful where exits are scanned).
+    inside: int = 0
+    #: Confirmed hall seats without a check-in: "not arrived yet", after the event "no-shows".
+    not_arrived: int = 0
+    #: Livestream viewers with a personal link, and those of them who reached the online threshold.
+    viewers: int = 0
+    followed_online: int = 0
+
+    @property
+    def answered(self) -> int:
+        return self.invitees - self.not_answered
+
+    @property
+    def registered(self) -> int:
+        """Confirmed for the hall or the livestream."""
+        return self.hall + self.stream
+
+    @property
+    def no_show_rate(self) -> float | None:
+        """Share of confirmed hall seats nobody used (0..1), none without hall seats."""
+        return self.not_arrived / self.hall if self.hall else None
+
+    def add(self, other: "Counts") -> None:
+        for one in fields(self):
+            setattr(self, one.name, getattr(self, one.name) + getattr(other, one.name))
+
+
+@dataclass
+class GroupCounts:
+    #: Audience group id; none for people outside every group.
+    group_id: int | None
+    name: str | None
+    reserved_seats: int | None
+    counts: Counts
+
+
+@dataclass
+class EventFigures:
+    """Everything the dashboard and the report show about one event at one moment."""
+
+    event_id: int
+    computed_at: datetime
+    phase: str
+    hall_capacity: int
+    checkout_enabled: bool
+    livestream: bool
+    online_threshold_minutes: int
+    totals: Counts
+    groups: list[GroupCounts]
+    #: Check-ins per minute: (minutes since 1970, arrivals), in time order.
+    arrivals: list[tuple[int, int]]
+    #: Livestream viewers per minute: (minutes since 1970, viewers), in time order.
+    viewers_per_minute: list[tuple[int, int]]
+    watching_now: int = 0
+    #: All distinct viewers, anonymous ones (public watch page) included.
+    unique_viewers: int = 0
+    #: All viewers who reached the threshold, anonymous ones included.
+    followed_online: int = 0
+    anonymous_viewers: int = 0
+    peak_viewers: int = 0
+    peak_at: datetime | None = None
+    total_minutes: int = 0
+    average_minutes: float = 0.0
+    median_minutes: float = 0.0
+    #: Checked in to the hall and followed online as well.
+    both: int = 0
+    #: Followed online while holding a hall seat they did not use.
+    hall_registered_watched_online: int = 0
+
+    @property
+    def online_only(self) -> int:
+        """Followed online without being in the hall: the people the livestream added."""
+        return self.followed_online - self.both
+
+    @property
+    def reached(self) -> int:
+        """People in the hall or followed online, each counted once."""
+        return self.totals.present + self.online_only
+
+    @property
+    def hall_free(self) -> int:
+        return max(self.hall_capacity - self.totals.present, 0)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["computed_at"] = self.computed_at.isoformat()
+        data["peak_at"] = self.peak_at.isoformat() if self.peak_at else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "EventFigures":
+        data = dict(data)
+        data["computed_at"] = datetime.fromisoformat(data["computed_at"])
+        data["peak_at"] = datetime.fromisoformat(data["peak_at"]) if data["peak_at"] else None
+        data["totals"] = Counts(**data["totals"])
+        data["groups"] = [GroupCounts(**{**group, "counts": Counts(**group["counts"])}) for group in data["groups"]]
+        data["arrivals"] = [tuple(point) for point in data["arrivals"]]
+        data["viewers_per_minute"] = [tuple(point) for point in data["viewers_per_minute"]]
+        return cls(**data)
+
+
+def event_phase(event: Event, now: datetime) -> Phase:
+    if now < event.starts_at:
+        return Phase.BEFORE
+    if now < event.ends_at:
+        return Phase.LIVE
+    return Phase.AFTER
+
+
+def _ones(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def group_counts(event_id: int) -> dict[int | None, Counts]:
+    """Hall and registration figures per audience group, in one grouped statement."""
+    current_checkin = and_(CheckIn.registration_id == Registration.id, CheckIn.reverted_at.is_(None))
+    hall_seat = and_(Registration.status == Status.CONFIRMED, Registration.mode == Mode.HALL)
+    statement = (
+        select(
+            Invitee.group_id,
+            func.count(Invitee.id),
+            _ones(Invitee.invited_at.is_not(None)),
+            _ones(Registration.id.is_(None)),
+            _ones(hall_seat),
+            _ones(and_(Registration.status == Status.CONFIRMED, Registration.mode == Mode.STREAM)),
+            _ones(Registration.status == Status.WAITING),
+            _ones(Registration.status == Status.DECLINED),
+            _ones(Registration.status == Status.CANCELLED),
+            _ones(CheckIn.id.is_not(None)),
+            _ones(and_(CheckIn.id.is_not(None), CheckIn.checked_out_at.is_(None))),
+            _ones(and_(hall_seat, CheckIn.id.is_(None))),
+        )
+        .select_from(Invitee)
+        .outerjoin(Registration, Registration.invitee_id == Invitee.id)
+        .outerjoin(CheckIn, current_checkin)
+        .where(Invitee.event_id == event_id)
+        .group_by(Invitee.group_id)
+    )
+    names = ("invitees", "invited", "not_answered", "hall", "stream", "waiting", "declined", "cancelled",
+             "present", "inside", "not_arrived")
+    return {row[0]: Counts(**dict(zip(names, (int(v) for v in row[1:])))) for row in db.session.execute(statement)}
+
+
+def arrivals_per_minute(event_id: int) -> list[tuple[int, int]]:
+    """Current check-ins per minute (minutes since 1970), in time order."""
+    minute = epoch_minute(CheckIn.checked_in_at)
+    rows = db.session.execute(
+        select(minute, func.count())
+        .where(CheckIn.event_id == event_id, CheckIn.reverted_at.is_(None))
+        .group_by(minute)
+        .order_by(minute)
+    )
+    return [(int(at), int(count)) for at, count in rows]
+
+
+def _epoch_minutes(moment: datetime) -> int:
+    return int(moment.timestamp()) // 60
+
+
+def compute_figures(event: Event, now: datetime | None = None) -> EventFigures:
+    """All figures of the event now, straight from the database."""
+    now = now or utcnow()
+    per_group = group_counts(event.id)
+    stream = stream_figures(event, now)
+    for group_id, (viewers, followed) in stream.per_group.items():
+        counts = per_group.setdefault(group_id, Counts())
+        counts.viewers, counts.followed_online = viewers, followed
+    totals = Counts()
+    for counts in per_group.values():
+        totals.add(counts)
+    groups = [
+        GroupCounts(group.id, group.name, group.reserved_seats, per_group.pop(group.id, Counts()))
+        for group in event.groups
+    ]
+    if per_group.get(None):
+        groups.append(GroupCounts(None, None, None, per_group[None]))
+    return EventFigures(
+        event_id=event.id,
+        computed_at=now,
+        phase=event_phase(event, now),
+        hall_capacity=event.hall_capacity,
+        checkout_enabled=event.checkout_enabled,
+        livestream=event.livestream,
+        online_threshold_minutes=event.online_threshold_minutes,
+        totals=totals,
+        groups=groups,
+        arrivals=arrivals_per_minute(event.id),
+        viewers_per_minute=[(_epoch_minutes(minute), viewers) for minute, viewers in stream.per_minute],
+        watching_now=stream.watching_now,
+        unique_viewers=stream.unique_viewers,
+        followed_online=stream.followed_online,
+        anonymous_viewers=stream.anonymous_viewers,
+        peak_viewers=stream.peak_concurrent,
+        peak_at=stream.peak_at,
+        total_minutes=stream.total_minutes,
+        average_minutes=stream.average_minutes,
+        median_minutes=stream.median_minutes,
+        both=stream.both,
+        hall_registered_watched_online=stream.hall_registered_watched_online,
+    )
+
+
+def minute_to_datetime(epoch_minutes: int) -> datetime:
+    return datetime.fromtimestamp(epoch_minutes * 60, timezone.utc)

@@ -1,0 +1,94 @@
+"""The report after the event: the headline sentences stated from the figures, the funnel, and the PDF."""
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import force_locale, gettext, ngettext
+
+from .figures import EventFigures
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    label: str
+    count: int
+    #: Share of the first step (the people on the list), 0..1.
+    share: float | None
+
+
+def headline(figures: EventFigures) -> str:
+    """E.g. "130 guests in the council hall and 70 more people on the livestream." in the current language.
+
+    People who were in the hall and also followed online are counted once, in the hall.
+    """
+    hall = ngettext(
+        "%(num)s guest in the council hall", "%(num)s guests in the council hall", figures.totals.present
+    )
+    if not figures.livestream and not figures.followed_online:
+        return gettext("%(hall)s.", hall=hall)
+    online = ngettext(
+        "%(num)s more person on the livestream", "%(num)s more people on the livestream", figures.online_only
+    )
+    return gettext("%(hall)s and %(online)s.", hall=hall, online=online)
+
+
+def counting_note(figures: EventFigures) -> str:
+    """How the headline counts: the online threshold and the people who did both."""
+    note = ngettext(
+        "Online counts who watched at least %(num)s minute.",
+        "Online counts who watched at least %(num)s minutes.",
+        figures.online_threshold_minutes,
+    )
+    if figures.both:
+        note += " " + ngettext(
+            "%(num)s person was in the hall and followed online as well; they are counted once, in the hall.",
+            "%(num)s people were in the hall and followed online as well; they are counted once, in the hall.",
+            figures.both,
+        )
+    if figures.online_only:
+        note += " " + ngettext(
+            "%(num)s person was reached in all.", "%(num)s people were reached in all.", figures.reached
+        )
+    return note
+
+
+def headlines(figures: EventFigures) -> dict[str, str]:
+    """The headline in German and in English, whatever the page's language."""
+    result = {}
+    for language in ("de", "en"):
+        with force_locale(language):
+            result[language] = headline(figures)
+    return result
+
+
+def funnel(figures: EventFigures) -> list[FunnelStep]:
+    """On the list, invited, answered, registered (hall or livestream), attended (hall or online, once)."""
+    totals = figures.totals
+    steps = [
+        (gettext("On the list"), totals.invitees),
+        (gettext("Invited"), totals.invited),
+        (gettext("Answered"), totals.answered),
+        (gettext("Registered"), totals.registered),
+        (gettext("Attended (hall or online)"), attended_invitees(figures)),
+    ]
+    first = totals.invitees
+    return [FunnelStep(label, count, count / first if first else None) for label, count in steps]
+
+
+def attended_invitees(figures: EventFigures) -> int:
+    """Invitees in the hall or followed online with their personal link, each counted once."""
+    online_invitees = sum(group.counts.followed_online for group in figures.groups)
+    return figures.totals.present + online_invitees - figures.both
+
+
+def report_pdf(html: str) -> bytes:
+    """The printable report: the report page with the print styles of app.css, rendered by WeasyPrint offline."""
+    from weasyprint import CSS, HTML
+
+    stylesheet = CSS(filename=str(Path(current_app.static_folder) / "css" / "app.css"), url_fetcher=_no_fetching)
+    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=[stylesheet])
+
+
+def _no_fetching(url: str, *args, **kwargs):
+    """The report embeds its charts; the PDF loads nothing from anywhere."""
+    raise ValueError(f"the report PDF loads no resources ({url[:60]})")

@@ -1,0 +1,114 @@
+"""Abuse limits: named, tunable limit strings and the keys they count by.
+
+Every limit's text lives in the configuration (RATELIMIT_LOGIN, RATELIMIT_PERSONAL_LINK, ...), so operations
+can tune it without a code change. Counters live in Redis when TRACKER_REDIS_URL is set (shared by every worker
+and server), else in each process's memory. Keys are chosen so that people behind one address (the city's
+network, all door devices behind one NAT) do not share a budget: door APIs count per device credential,
+personal-link pages per link, heartbeats per viewer. Decorate a view with the ready-made decorators below.
+"""
+import hashlib
+import json
+
+from flask import current_app, request, session
+from flask_limiter.util import get_remote_address
+
+from .extensions import limiter
+
+#: Header or cookie a paired door device sends its credential in (see the check-in area).
+DOOR_CREDENTIAL_COOKIE = "door_device"
+#: Largest request body a key function reads to find a viewer token.
+MAX_KEYED_BODY = 1024
+
+
+def named_limit(setting: str):
+    """The limit text of one setting, read at request time so tests and instances can change it."""
+    return lambda: current_app.config[setting]
+
+
+def _digest(kind: str, secret: str) -> str:
+    """A short hash, so that no credential or token is ever written to the limiter's storage."""
+    return kind + ":" + hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def client_address() -> str:
+    """The client's address (the proxy's X-Forwarded-For when TRACKER_PROXY_FIX is on)."""
+    return get_remote_address() or "unknown"
+
+
+def door_client_key() -> str:
+    """One budget per door device: its credential (bearer header or cookie), else its account, else its address."""
+    authorization = request.headers.get("Authorization", "")
+    if authorization.lower().startswith("bearer ") and authorization[7:].strip():
+        return _digest("device", authorization[7:].strip())
+    cookie = request.cookies.get(DOOR_CREDENTIAL_COOKIE)
+    if cookie:
+        return _digest("device", cookie)
+    user_id = session.get("_user_id")
+    if user_id:
+        return f"user:{user_id}"
+    return "address:" + client_address()
+
+
+def personal_token_key() -> str:
+    """One budget per personal link (the token in the address), whoever opens it."""
+    token = (request.view_args or {}).get("token")
+    return _digest("link", token) if token else "address:" + client_address()
+
+
+def viewer_key() -> str:
+    """One budget per livestream viewer (the signed token in the heartbeat body), else per address."""
+    if request.content_length is not None and request.content_length <= MAX_KEYED_BODY:
+        try:
+            viewer = json.loads(request.get_data(cache=True)).get("viewer")
+        except (ValueError, UnicodeDecodeError, AttributeError, RecursionError):
+            viewer = None
+        if isinstance(viewer, str) and viewer:
+            return _digest("viewer", viewer)
+    return "address:" + client_address()
+
+
+def submitted_email_key() -> str:
+    """One budget per e-mail address typed into a form, so nobody can flood one person's mailbox."""
+    email = request.form.get("email", "")
+    return _digest("email", email.strip().lower()) if email.strip() else "address:" + client_address()
+
+
+def _is_not_found(response) -> bool:
+    return response.status_code == 404
+
+
+#: Guessing links: one budget per address shared by every token page; only unknown links (404) count.
+unknown_link = limiter.shared_limit(
+    named_limit("RATELIMIT_UNKNOWN_LINK"), scope="personal-link", key_func=client_address, deduct_when=_is_not_found
+)
+
+
+def personal_link(view):
+    """Pages under /t/<token>: a budget per link, and the shared budget per address for unknown links."""
+    view = limiter.limit(named_limit("RATELIMIT_PERSONAL_LINK"), key_func=personal_token_key)(view)
+    return unknown_link(view)
+
+
+def self_registration(view):
+    """Self-registration (sends a confirmation mail): per e-mail address and, as a ceiling, per address."""
+    view = limiter.limit(named_limit("RATELIMIT_SELF_REGISTRATION"), key_func=submitted_email_key, methods=["POST"])(
+        view
+    )
+    return limiter.limit(
+        named_limit("RATELIMIT_SELF_REGISTRATION_PER_ADDRESS"), key_func=client_address, methods=["POST"]
+    )(view)
+
+
+def door_api(view):
+    """Check-in and other door APIs: per device, generous enough that a busy door never meets it."""
+    return limiter.limit(named_limit("RATELIMIT_CHECKIN"), key_func=door_client_key)(view)
+
+
+def heartbeat(view):
+    """Livestream heartbeats: per viewer."""
+    return limiter.limit(named_limit("RATELIMIT_HEARTBEAT"), key_func=viewer_key)(view)
+
+
+def login(view):
+    """The login form's POST: per address (the account lock-out in accounts.services counts per account)."""
+    return limiter.limit(named_limit("RATELIMIT_LOGIN"), key_func=client_address, methods=["POST"])(view)

@@ -1,0 +1,307 @@
+"""Invitations and reminders: queued in batches, a chunk at a time; each invitee's invitation state."""
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_interval
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy.orm import aliased
+
+from ..audit.services import record
+from ..database import lock_row, utcnow
+from ..events.models import Event
+from ..extensions import db
+from ..invitees.links import personal_url
+from ..invitees.models import Invitee
+from ..registration.models import Registration
+from .models import BatchKind, BatchScope, InvitationBatch, MailStatus, OutboxMail
+from .outbox import uncertain, uncertain_before
+from .services import queue_mail
+
+
+class InvitationState(StrEnum):
+    NOT_SENT = "not_sent"
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+
+
+class BatchError(ValueError):
+    """A batch that cannot be started; the message is shown to the organiser."""
+
+
+def mail_state(mail: OutboxMail | None) -> InvitationState:
+    """The state of one mail as organisers see it (a sending mail past the timeout is uncertain)."""
+    if mail is None:
+        return InvitationState.NOT_SENT
+    if mail.status == MailStatus.SENDING and mail.claimed_at and mail.claimed_at < uncertain_before():
+        return InvitationState.UNCERTAIN
+    if mail.status in (MailStatus.SENT, MailStatus.FAILED):
+        return InvitationState(mail.status)
+    return InvitationState.QUEUED
+
+
+# --- Mail content --------------------------------------------------------------------------------------
+
+
+def event_details(event: Event, language: str) -> dict:
+    """The event's date, time and deadline as text in the given language, in the event's time zone."""
+    zone = ZoneInfo(event.timezone)
+    starts, ends = event.starts_at.astimezone(zone), event.ends_at.astimezone(zone)
+    if starts.date() == ends.date():
+        when = f"{format_date(starts, 'full', locale=language)}, {format_interval(starts, ends, 'Hm', locale=language)}"
+    else:
+        when = format_interval(starts, ends, "yMMMMdHm", locale=language)
+    deadline = event.registration_deadline
+    return {
+        "when": when,
+        "deadline": format_datetime(deadline, "long", tzinfo=zone, locale=language) if deadline else None,
+    }
+
+
+def subject_for(kind: str, title: str):
+    """The subject line, lazy so that it is rendered in the recipient's language."""
+    if kind == BatchKind.INVITATION:
+        return _l("Invitation: %(title)s", title=title)
+    return _l("Reminder: %(title)s – please reply", title=title)
+
+
+def queue_invitation_mail(invitee: Invitee, kind: str, event: Event) -> OutboxMail:
+    """Queue the invitation or reminder for one invitee, in their language, with their personal link."""
+    mail = queue_mail(
+        kind=kind,
+        recipient=invitee.email,
+        language=invitee.language,
+        subject=subject_for(kind, event.title),
+        template=kind,
+        context={"event": event, "invitee": invitee, "link": personal_url(invitee), **event_details(event, invitee.language)},
+        event_id=event.id,
+        invitee_id=invitee.id,
+    )
+    if kind == BatchKind.INVITATION:
+        invitee.invited_at = invitee.invited_at or utcnow()
+    else:
+        invitee.reminded_at = utcnow()
+    return mail
+
+
+# --- Invitation state of each invitee ------------------------------------------------------------------
+
+
+def _with_invitation_state(query, event_id: int):
+    """Join each invitee's latest invitation mail; returns the query, the mail alias and the state expression."""
+    latest = (
+        select(OutboxMail.invitee_id, func.max(OutboxMail.id).label("mail_id"))
+        .where(OutboxMail.event_id == event_id, OutboxMail.kind == BatchKind.INVITATION)
+        .group_by(OutboxMail.invitee_id)
+        .subquery()
+    )
+    mail = aliased(OutboxMail, name="invitation_mail")
+    state = case(
+        (mail.id.is_(None), InvitationState.NOT_SENT.value),
+        (mail.status == MailStatus.SENT, InvitationState.SENT.value),
+        (mail.status == MailStatus.FAILED, InvitationState.FAILED.value),
+        (uncertain(mail), InvitationState.UNCERTAIN.value),
+        else_=InvitationState.QUEUED.value,
+    )
+    query = (
+        query.outerjoin(latest, latest.c.invitee_id == Invitee.id)
+        .outerjoin(mail, mail.id == latest.c.mail_id)
+        .where(Invitee.event_id == event_id)
+    )
+    return query, mail, state
+
+
+def state_counts(event_id: int) -> dict[str, int]:
+    """How many invitees are in each invitation state."""
+    query, _mail, state = _with_invitation_state(select(Invitee.id).select_from(Invitee), event_id)
+    rows = db.session.execute(
+        query.with_only_columns(state, func.count()).select_from(Invitee).group_by(state)
+    ).all()
+    counts = {state.value: 0 for state in InvitationState}
+    counts.update({row[0]: row[1] for row in rows})
+    return counts
+
+
+def unanswered_count(event_id: int) -> int:
+    """Invited people who have not answered yet (the ones a reminder goes to)."""
+    return db.session.scalar(
+        select(func.count()).select_from(Invitee).where(_eligible(BatchKind.REMINDER), Invitee.event_id == event_id)
+    )
+
+
+def invitee_page(event_id: int, *, state: str | None, group_id: int | None, page: int):
+    """One page of the event's invitees, filtered by invitation state and group, with each one's mail."""
+    query, mail, state_expression = _with_invitation_state(select(Invitee).select_from(Invitee), event_id)
+    if state:
+        query = query.where(state_expression == state)
+    if group_id:
+        query = query.where(Invitee.group_id == group_id)
+    pagination = db.paginate(
+        query.order_by(Invitee.name, Invitee.id), page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
+    ids = [invitee.id for invitee in pagination.items]
+    mails_query, mail, _state = _with_invitation_state(select(Invitee.id).select_from(Invitee), event_id)
+    mails = dict(db.session.execute(mails_query.add_columns(mail).where(Invitee.id.in_(ids))).all())
+    return pagination, mails
+
+
+# --- Batches -------------------------------------------------------------------------------------------
+
+
+def _eligible(kind: str):
+    """Who a mail of this kind is for: invitations to those not yet invited, reminders to those not answered."""
+    if kind == BatchKind.INVITATION:
+        return Invitee.invited_at.is_(None)
+    answered = exists().where(Registration.invitee_id == Invitee.id)
+    return and_(Invitee.invited_at.is_not(None), ~answered)
+
+
+def _in_scope(batch: InvitationBatch):
+    conditions = [Invitee.event_id == batch.event_id, _eligible(batch.kind)]
+    if batch.scope == BatchScope.GROUP:
+        conditions.append(Invitee.group_id == batch.group_id)
+    elif batch.scope == BatchScope.SELECTED:
+        conditions.append(Invitee.id.in_(batch.invitee_ids or []))
+    return and_(*conditions)
+
+
+def unfinished_batch(event_id: int) -> InvitationBatch | None:
+    return db.session.execute(
+        select(InvitationBatch).where(InvitationBatch.event_id == event_id, InvitationBatch.finished_at.is_(None))
+    ).scalar_one_or_none()
+
+
+def start_batch(
+    event_id: int,
+    *,
+    kind: str,
+    scope: str,
+    submission_key: str,
+    group_id: int | None = None,
+    invitee_ids: list[int] | None = None,
+    created_by_id: int | None = None,
+) -> InvitationBatch:
+    """Record a batch of invitations or reminders; its mails are queued by advance_batch().
+
+    A second submit of the same form (same key) returns the batch already made. Only one batch
+    per event runs at a time (the event row is locked while checking).
+    """
+    lock_row(Event, event_id)
+    existing = db.session.execute(
+        select(InvitationBatch).where(InvitationBatch.submission_key == submission_key)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    if unfinished_batch(event_id) is not None:
+        raise BatchError(_l("Mails are still being queued for this event. Please wait until that has finished."))
+    batch = InvitationBatch(
+        event_id=event_id,
+        kind=kind,
+        scope=scope,
+        group_id=group_id if scope == BatchScope.GROUP else None,
+        invitee_ids=sorted(set(invitee_ids)) if scope == BatchScope.SELECTED else None,
+        submission_key=submission_key,
+        created_by_id=created_by_id,
+        queued=0,
+        last_invitee_id=0,
+    )
+    batch.total = db.session.scalar(select(func.count()).select_from(Invitee).where(_in_scope(batch)))
+    if batch.total == 0:
+        if kind == BatchKind.INVITATION:
+            raise BatchError(_l("Everybody you chose has already been invited."))
+        raise BatchError(_l("Everybody you chose has already answered or has not been invited yet."))
+    db.session.add(batch)
+    db.session.flush()
+    record(
+        f"invitations.{kind}_batch_started",
+        event_id=event_id,
+        batch_id=batch.id,
+        scope=scope,
+        group_id=batch.group_id,
+        total=batch.total,
+    )
+    return batch
+
+
+def advance_batch(batch_id: int) -> InvitationBatch | None:
+    """Queue the next chunk of a batch's mails under a lock on the batch; finish it after the last chunk."""
+    batch = lock_row(InvitationBatch, batch_id)
+    if batch is None or batch.finished_at is not None:
+        return batch
+    event = db.session.get(Event, batch.event_id)
+    chunk_size = current_app.config["MAIL_INVITATION_CHUNK"]
+    invitees = db.session.execute(
+        select(Invitee)
+        .where(_in_scope(batch), Invitee.id > batch.last_invitee_id)
+        .order_by(Invitee.id)
+        .limit(chunk_size)
+    ).scalars().all()
+    for invitee in invitees:
+        queue_invitation_mail(invitee, batch.kind, event)
+    if invitees:
+        batch.last_invitee_id = invitees[-1].id
+        batch.queued += len(invitees)
+    if len(invitees) < chunk_size:
+        batch.finished_at = utcnow()
+        record(f"invitations.{batch.kind}_batch_finished", event_id=batch.event_id, batch_id=batch.id, queued=batch.queued)
+    db.session.flush()
+    return batch
+
+
+def advance_unfinished_batches() -> bool:
+    """Queue one chunk of every unfinished batch, committing each; True when there was work."""
+    ids = db.session.scalars(select(InvitationBatch.id).where(InvitationBatch.finished_at.is_(None))).all()
+    db.session.rollback()
+    for batch_id in ids:
+        advance_batch(batch_id)
+        db.session.commit()
+    return bool(ids)
+
+
+def batch_progress(batch: InvitationBatch) -> dict:
+    """The figures the organiser's page shows while a batch is queued."""
+    return {
+        "id": batch.id,
+        "kind": batch.kind,
+        "queued": batch.queued,
+        "total": max(batch.total, batch.queued),
+        "finished": batch.finished_at is not None,
+    }
+
+
+# --- Single invitees -----------------------------------------------------------------------------------
+
+
+def latest_invitation_mail(invitee: Invitee) -> OutboxMail | None:
+    return db.session.execute(
+        select(OutboxMail)
+        .where(OutboxMail.invitee_id == invitee.id, OutboxMail.kind == BatchKind.INVITATION)
+        .order_by(OutboxMail.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def resend_invitation(invitee: Invitee) -> OutboxMail:
+    """Queue a new invitation for one invitee (address and language as they are now).
+
+    A previous mail whose delivery is uncertain is given up, so it is not shown as pending any more.
+    Raises BatchError while an invitation to this person is still queued.
+    """
+    lock_row(Invitee, invitee.id)
+    previous = latest_invitation_mail(invitee)
+    state = mail_state(previous)
+    if state == InvitationState.QUEUED:
+        raise BatchError(_l("An invitation to this person is already on its way."))
+    if state == InvitationState.UNCERTAIN:
+        db.session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id == previous.id, OutboxMail.status == MailStatus.SENDING)
+            .values(status=MailStatus.FAILED, message=None, last_error="Delivery uncertain; replaced by a new mail.")
+        )
+    mail = queue_invitation_mail(invitee, BatchKind.INVITATION, invitee.event)
+    db.session.flush()
+    record("invitations.resent", event_id=invitee.event_id, invitee_id=invitee.id, previous_state=state.value, mail_id=mail.id)
+    return mail

@@ -1,0 +1,234 @@
+"""The mail sender: claims due mails from the outbox and delivers them over SMTP.
+
+A mail is never sent twice: it is marked `sending` and committed before the SMTP server
+hears of it, and marked `sent` once the server accepted it. A sender that dies between
+the two leaves the mail `sending`; after MAIL_SENDING_TIMEOUT organisers see it as
+uncertain and decide whether to send it again. Several senders may run at once: each
+claims its own mails (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serializes the claim
+with BEGIN IMMEDIATE).
+"""
+import logging
+import random
+import re
+import smtplib
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import parseaddr
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+
+from ..database import is_postgres, utcnow
+from ..extensions import db
+from .models import MailStatus, OutboxMail
+
+log = logging.getLogger("tracker.mail")
+
+_LINE_END = re.compile(rb"\r?\n")
+
+#: Jitter added to a retry delay, as a fraction of it, so that retries of many mails spread out.
+RETRY_JITTER = 0.25
+
+
+@dataclass(frozen=True)
+class ClaimedMail:
+    id: int
+    recipient: str
+    message: bytes
+    attempts: int
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return self.sent + self.retrying + self.failed
+
+    def add(self, other: "DeliveryReport") -> None:
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.failed += other.failed
+
+
+def claim_due_mails(limit: int) -> list[ClaimedMail]:
+    """Mark up to `limit` due mails as sending and commit, so no other sender takes them."""
+    now = utcnow()
+    query = (
+        select(OutboxMail.id, OutboxMail.recipient, OutboxMail.message, OutboxMail.attempts)
+        .where(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now)
+        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+        .limit(limit)
+    )
+    if is_postgres():
+        query = query.with_for_update(skip_locked=True)
+    try:
+        rows = db.session.execute(query).all()
+        if rows:
+            db.session.execute(
+                update(OutboxMail)
+                .where(OutboxMail.id.in_([row.id for row in rows]))
+                .values(status=MailStatus.SENDING, claimed_at=now)
+            )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return [ClaimedMail(row.id, row.recipient, row.message, row.attempts) for row in rows]
+
+
+def retry_delay(failures: int) -> timedelta:
+    """Exponential back-off after the n-th failure, capped, with random jitter on top."""
+    config = current_app.config
+    base = min(config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (failures - 1), config["MAIL_RETRY_MAX_SECONDS"])
+    return timedelta(seconds=base * (1 + random.uniform(0, RETRY_JITTER)))
+
+
+def is_permanent(error: Exception) -> bool:
+    """A 5xx answer (unknown recipient, rejected message) will not get better by retrying."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+def describe(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(error.recipients.values()))
+        return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"[:1000]
+    if isinstance(error, smtplib.SMTPResponseException):
+        message = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        return f"{error.smtp_code} {message}"[:1000]
+    return f"{type(error).__name__}: {error}"[:1000]
+
+
+def open_connection() -> smtplib.SMTP:
+    config = current_app.config
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    connection = smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_SMTP_TIMEOUT"])
+    try:
+        connection.ehlo()
+        if config["MAIL_USE_TLS"]:
+            connection.starttls()
+            connection.ehlo()
+        if config["MAIL_USERNAME"]:
+            connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def deliver(mails: list[ClaimedMail]) -> tuple[list[int], dict[int, Exception]]:
+    """Hand the mails to the SMTP server over one connection: ids accepted, and errors by id."""
+    accepted: list[int] = []
+    errors: dict[int, Exception] = {}
+    envelope_sender = parseaddr(current_app.config["MAIL_SENDER"])[1]
+    try:
+        connection = open_connection()
+    except (OSError, smtplib.SMTPException) as error:
+        return accepted, {mail.id: error for mail in mails}
+    try:
+        options = ["BODY=8BITMIME"] if connection.has_extn("8bitmime") else []
+        for position, mail in enumerate(mails):
+            try:
+                # smtplib sends bytes as they are; SMTP wants CRLF line ends.
+                data = _LINE_END.sub(b"\r\n", mail.message)
+                connection.sendmail(envelope_sender, [mail.recipient], data, mail_options=options)
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
+                errors[mail.id] = error
+                connection.rset()
+            except (OSError, smtplib.SMTPException) as error:
+                # The connection is gone: this mail and the ones after it were not accepted.
+                errors.update({later.id: error for later in mails[position:]})
+                return accepted, errors
+            else:
+                accepted.append(mail.id)
+    finally:
+        try:
+            connection.quit()
+        except (OSError, smtplib.SMTPException):
+            connection.close()
+    return accepted, errors
+
+
+def record_outcome(mails: list[ClaimedMail], accepted: list[int], errors: dict[int, Exception]) -> DeliveryReport:
+    """Mark accepted mails sent (dropping the stored message) and schedule or give up the others."""
+    report = DeliveryReport(sent=len(accepted))
+    now = utcnow()
+    if accepted:
+        # No status condition: even if an organiser meanwhile gave the mail up or queued it again,
+        # the server has it now, and "sent" keeps it from going out a second time.
+        db.session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id.in_(accepted))
+            .values(status=MailStatus.SENT, sent_at=now, message=None, claimed_at=None)
+        )
+    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+    for mail in mails:
+        error = errors.get(mail.id)
+        if error is None:
+            continue
+        attempts = mail.attempts + 1
+        give_up = attempts >= max_attempts or is_permanent(error)
+        values = {"attempts": attempts, "last_error": describe(error), "claimed_at": None}
+        if give_up:
+            values["status"] = MailStatus.FAILED
+            report.failed += 1
+        else:
+            values.update(status=MailStatus.QUEUED, next_attempt_at=now + retry_delay(attempts))
+            report.retrying += 1
+        db.session.execute(
+            update(OutboxMail).where(OutboxMail.id == mail.id, OutboxMail.status == MailStatus.SENDING).values(**values)
+        )
+        log.warning("mail %s to be %s: %s", mail.id, "given up" if give_up else "retried", values["last_error"])
+    db.session.commit()
+    return report
+
+
+def send_due_batch() -> DeliveryReport:
+    """Claim one batch of due mails and deliver it over one SMTP connection."""
+    mails = claim_due_mails(current_app.config["MAIL_BATCH_SIZE"])
+    if not mails:
+        return DeliveryReport()
+    accepted, errors = deliver(mails)
+    return record_outcome(mails, accepted, errors)
+
+
+def send_all_due(stop: threading.Event | None = None) -> DeliveryReport:
+    """Deliver batches until no mail is due (or `stop` is set); a batch that only fails ends the round."""
+    total = DeliveryReport()
+    while stop is None or not stop.is_set():
+        report = send_due_batch()
+        total.add(report)
+        if report.claimed == 0 or report.sent == 0:
+            break
+    return total
+
+
+def run_loop(stop: threading.Event, advance_batches=None) -> None:
+    """Send due mails (and advance invitation batches) until `stop` is set, polling when idle.
+
+    A database that is briefly unreachable does not end the loop: the round is logged and retried.
+    """
+    interval = current_app.config["MAIL_POLL_INTERVAL"]
+    while not stop.is_set():
+        busy = False
+        try:
+            if advance_batches is not None:
+                busy = advance_batches()
+            report = send_all_due(stop)
+        except OperationalError:
+            log.exception("mail: database unavailable, trying again in %s s", interval)
+            db.session.rollback()
+        else:
+            if report.claimed:
+                log.info("mail: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed)
+        finally:
+            db.session.remove()
+        if not busy:
+            stop.wait(interval)

@@ -1,0 +1,155 @@
+"""The organisers' invitations tab: send invitations and reminders, watch progress, see and resend each mail."""
+import re
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.access import organiser_required
+from ..events.models import Event
+from ..extensions import db
+from ..i18n import safe_next
+from ..invitees.models import Invitee
+from ..navigation import event_tab
+from . import invitations, outbox
+from .invitations import BatchError, InvitationState
+from .models import BatchKind, BatchScope, InvitationBatch
+
+bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/invitations")
+event_tab("Invitations", "invitations.index", 30)
+
+#: At most this many invitees can be picked by hand in one go (one page of the list is far less).
+MAX_SELECTED = 1000
+_SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _event_or_404(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@bp.get("")
+@organiser_required
+def index(event_id: int):
+    event = _event_or_404(event_id)
+    state = request.args.get("state") if request.args.get("state") in set(InvitationState) else None
+    group_id = _int_or_none(request.args.get("group"))
+    page = _int_or_none(request.args.get("page")) or 1
+    pagination, mails = invitations.invitee_page(event.id, state=state, group_id=group_id, page=page)
+    return render_template(
+        "invitations/index.html",
+        event=event,
+        counts=invitations.state_counts(event.id),
+        unanswered=invitations.unanswered_count(event.id),
+        batch=invitations.unfinished_batch(event.id),
+        pagination=pagination,
+        mails=mails,
+        mail_state=invitations.mail_state,
+        problem_mails=outbox.problem_mails(event.id, except_kind=BatchKind.INVITATION),
+        states=list(InvitationState),
+        state=state,
+        group_id=group_id,
+        new_submission_key=lambda: secrets.token_hex(16),
+    )
+
+
+@bp.post("/batches")
+@organiser_required
+def start_batch(event_id: int):
+    """Start queueing invitations or reminders; the page then shows (and drives) the progress."""
+    event = _event_or_404(event_id)
+    form = request.form
+    kind, scope, key = form.get("kind"), form.get("scope"), form.get("submission_key", "")
+    group_id = _int_or_none(form.get("group_id"))
+    invitee_ids = [int(value) for value in form.getlist("invitee_id") if value.isdigit()]
+    problem = None
+    if kind not in set(BatchKind) or scope not in set(BatchScope) or not _SUBMISSION_KEY.match(key):
+        problem = gettext("The form has expired. Please reload the page and try again.")
+    elif scope == BatchScope.GROUP and group_id not in {group.id for group in event.groups}:
+        problem = gettext("Please choose a group.")
+    elif scope == BatchScope.SELECTED and not invitee_ids:
+        problem = gettext("Please select at least one person in the list.")
+    elif len(invitee_ids) > MAX_SELECTED:
+        problem = gettext("Please select at most %(count)s people at once.", count=MAX_SELECTED)
+    if problem:
+        flash(problem, "error")
+        return redirect(url_for(".index", event_id=event.id))
+    try:
+        batch = invitations.start_batch(
+            event.id,
+            kind=kind,
+            scope=scope,
+            submission_key=key,
+            group_id=group_id,
+            invitee_ids=invitee_ids,
+            created_by_id=current_user.id,
+        )
+        db.session.commit()
+    except BatchError as error:
+        db.session.rollback()
+        flash(str(error.args[0]), "error")
+        return redirect(url_for(".index", event_id=event.id))
+    except IntegrityError:
+        # The same form was submitted twice at the same moment: the other request made the batch.
+        db.session.rollback()
+    else:
+        if kind == BatchKind.INVITATION:
+            flash(gettext("Invitations to %(count)s people are being queued.", count=batch.total), "success")
+        else:
+            flash(gettext("Reminders to %(count)s people are being queued.", count=batch.total), "success")
+    return redirect(url_for(".index", event_id=event.id, _anchor="batch-progress"))
+
+
+@bp.post("/batches/<int:batch_id>/advance")
+@organiser_required
+def advance_batch(event_id: int, batch_id: int):
+    """Queue the next chunk of a batch and report the progress (JSON for the page's script)."""
+    batch = db.session.get(InvitationBatch, batch_id)
+    if batch is None or batch.event_id != event_id:
+        abort(404)
+    batch = invitations.advance_batch(batch_id)
+    db.session.commit()
+    return invitations.batch_progress(batch)
+
+
+@bp.post("/invitees/<int:invitee_id>/resend")
+@organiser_required
+def resend(event_id: int, invitee_id: int):
+    """Send one invitee's invitation again (or for the first time)."""
+    invitee = db.session.execute(
+        select(Invitee).where(Invitee.id == invitee_id, Invitee.event_id == event_id)
+    ).scalar_one_or_none()
+    if invitee is None:
+        abort(404)
+    back = safe_next(request.form.get("next"), url_for(".index", event_id=event_id))
+    try:
+        invitations.resend_invitation(invitee)
+        db.session.commit()
+    except BatchError as error:
+        db.session.rollback()
+        flash(str(error.args[0]), "error")
+    else:
+        flash(gettext("A new invitation to %(name)s has been queued.", name=invitee.name), "success")
+    return redirect(back)
+
+
+@bp.post("/mails/<int:mail_id>/requeue")
+@organiser_required
+def requeue(event_id: int, mail_id: int):
+    """Send a failed or uncertain mail (confirmation, reminder, ...) again, as it was."""
+    _event_or_404(event_id)
+    if outbox.requeue_mail(mail_id, event_id):
+        db.session.commit()
+        flash(gettext("The mail has been queued again."), "success")
+    else:
+        flash(gettext("This mail cannot be sent again: it has been sent or is on its way."), "error")
+    return redirect(url_for(".index", event_id=event_id, _anchor="problem-mails"))

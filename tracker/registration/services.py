@@ -1,0 +1,412 @@
+"""An invitee's answer (hall, livestream, decline, cancel), the waiting list and tickets.
+
+Every change runs under the event's row lock, so seats are counted by one request at a time.
+Services flush; the view commits once.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
+
+from ..audit.services import record
+from ..database import lock_row, utcnow
+from ..events.models import Event, Group
+from ..extensions import db
+from ..invitees.links import personal_url
+from ..invitees.models import Invitee
+from ..mail.services import Attachment, InlineImage, new_content_id, queue_mail
+from ..tickets.calendar import event_ics
+from ..tickets.codes import new_ticket_code
+from ..tickets.qr import qr_png
+from .models import ACTIVE_STATUSES, Mode, Registration, Status, Ticket
+from .seats import HallSeats, reservations_held
+
+
+class Choice(StrEnum):
+    """What the invitee asks for on the personal page."""
+
+    HALL = "hall"
+    STREAM = "stream"
+    DECLINE = "decline"
+    CANCEL = "cancel"
+
+
+class Phase(StrEnum):
+    """Whether answers are accepted."""
+
+    NOT_YET_OPEN = "not_yet_open"
+    OPEN = "open"
+    CLOSED = "closed"
+    PAST_DEADLINE = "past_deadline"
+
+
+class AnswerRefused(Exception):
+    """The answer cannot be given now; the message says why in the user's language."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass
+class Outcome:
+    registration: Registration
+    #: Whether the answer changed anything (a repeated click changes nothing).
+    changed: bool
+    #: Waiting registrations that got a hall seat because of this change.
+    promoted: list[Registration] = field(default_factory=list)
+
+
+def phase(event: Event, now: datetime | None = None) -> Phase:
+    now = now or utcnow()
+    if event.registration_closed:
+        return Phase.CLOSED
+    if event.registration_deadline is not None and now >= event.registration_deadline:
+        return Phase.PAST_DEADLINE
+    if event.registration_opens_at is not None and now < event.registration_opens_at:
+        return Phase.NOT_YET_OPEN
+    return Phase.OPEN
+
+
+def _refusal(current: Phase):
+    return {
+        Phase.NOT_YET_OPEN: _l("Registration has not opened yet."),
+        Phase.CLOSED: _l("Registration is closed. Your answer can no longer be changed."),
+        Phase.PAST_DEADLINE: _l("The registration deadline has passed. Your answer can no longer be changed."),
+    }[current]
+
+
+def answer(invitee_id: int, choice: Choice, now: datetime | None = None) -> Outcome:
+    """Record the invitee's answer under the event lock; queue the confirmation and any promotion mails."""
+    now = now or utcnow()
+    invitee = db.session.get(Invitee, invitee_id)
+    event = lock_row(Event, invitee.event_id)
+    current = phase(event, now)
+    if current is not Phase.OPEN:
+        raise AnswerRefused(_refusal(current))
+    if choice is Choice.STREAM and not event.livestream:
+        raise AnswerRefused(_l("This event has no livestream."))
+    registration = db.session.execute(
+        select(Registration)
+        .where(Registration.invitee_id == invitee.id)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if registration is None and choice is Choice.CANCEL:
+        return Outcome(registration=None, changed=False)
+    if registration is None:
+        registration = Registration(event_id=event.id, invitee=invitee, status=Status.DECLINED)
+        db.session.add(registration)
+    elif _already(registration, choice):
+        return Outcome(registration=registration, changed=False)
+
+    held_hall_seat = registration.status == Status.CONFIRMED and registration.mode == Mode.HALL
+    promoted: list[Registration] = []
+    if choice is Choice.HALL:
+        seats = HallSeats.load(event, now)
+        promoted = fill_freed_seats(event, now, seats)
+        if seats.free_for(invitee.group_id) > 0:
+            _set(registration, Status.CONFIRMED, Mode.HALL)
+        else:
+            _set(registration, Status.WAITING, Mode.HALL, stream_while_waiting=event.livestream)
+            registration.waiting_since = now
+    elif choice is Choice.STREAM:
+        _set(registration, Status.CONFIRMED, Mode.STREAM)
+    elif choice is Choice.DECLINE:
+        _set(registration, Status.DECLINED, None)
+    else:
+        _set(registration, Status.CANCELLED, registration.mode)
+    _sync_ticket(registration, now)
+    db.session.flush()
+    if held_hall_seat and not (registration.status == Status.CONFIRMED and registration.mode == Mode.HALL):
+        promoted += fill_freed_seats(event, now)
+    queue_confirmation(registration)
+    return Outcome(registration=registration, changed=True, promoted=promoted)
+
+
+def _already(registration: Registration, choice: Choice) -> bool:
+    """Whether the registration already is what the choice asks for (a repeated click)."""
+    status, mode = registration.status, registration.mode
+    return {
+        Choice.HALL: status in ACTIVE_STATUSES and mode == Mode.HALL,
+        Choice.STREAM: status == Status.CONFIRMED and mode == Mode.STREAM,
+        Choice.DECLINE: status == Status.DECLINED,
+        Choice.CANCEL: status not in ACTIVE_STATUSES,
+    }[choice]
+
+
+def _set(registration: Registration, status: Status, mode: Mode | None, *, stream_while_waiting: bool = False) -> None:
+    registration.status = status
+    registration.mode = mode
+    registration.stream_while_waiting = stream_while_waiting
+    if status != Status.WAITING:
+        registration.waiting_since = None
+
+
+def _sync_ticket(registration: Registration, now: datetime) -> None:
+    """One valid ticket while the registration is active; none otherwise."""
+    ticket = registration.active_ticket
+    if registration.status in ACTIVE_STATUSES and ticket is None:
+        registration.tickets.append(Ticket(code=new_ticket_code(), issued_at=now))
+    elif registration.status not in ACTIVE_STATUSES and ticket is not None:
+        ticket.revoked_at = now
+
+
+def _priority():
+    return func.coalesce(Group.waiting_priority, 0)
+
+
+def _waiting_query(event: Event):
+    """Waiting registrations in promotion order: group priority (highest first), then time of joining."""
+    return (
+        select(Registration)
+        .join(Invitee, Invitee.id == Registration.invitee_id)
+        .outerjoin(Group, Group.id == Invitee.group_id)
+        .where(Registration.event_id == event.id, Registration.status == Status.WAITING)
+        .order_by(_priority().desc(), Registration.waiting_since, Registration.id)
+        .options(contains_eager(Registration.invitee))
+        .execution_options(populate_existing=True)
+    )
+
+
+def waiting_list(event: Event) -> list[Registration]:
+    return list(db.session.execute(_waiting_query(event)).scalars())
+
+
+def fill_freed_seats(event: Event, now: datetime | None = None, seats: HallSeats | None = None) -> list[Registration]:
+    """Give free hall seats to the waiting list in order, as many as fit; the caller holds the event lock.
+
+    Call this after anything that frees seats: a cancellation, a change to the livestream,
+    a decline, more capacity, a quota release. Seats already read under the lock may be
+    passed in; they are updated with the promotions.
+    """
+    now = now or utcnow()
+    seats = seats or HallSeats.load(event, now)
+    reserving_groups, pool_open = seats.groups_with_free_seats()
+    if not reserving_groups and not pool_open:
+        return []
+    eligible = Invitee.group_id.in_(reserving_groups)
+    if pool_open:
+        eligible = eligible | Invitee.group_id.is_(None) | Invitee.group_id.not_in(list(seats.reserved) or [-1])
+    promoted = []
+    for registration in db.session.execute(_waiting_query(event).where(eligible)).scalars():
+        group_id = registration.invitee.group_id
+        if seats.free_for(group_id) == 0:
+            continue
+        seats.take(group_id)
+        _set(registration, Status.CONFIRMED, Mode.HALL)
+        registration.promoted_at = now
+        _sync_ticket(registration, now)
+        promoted.append(registration)
+        if seats.free_in_hall == 0:
+            break
+    db.session.flush()
+    for registration in promoted:
+        queue_promotion(registration)
+    return promoted
+
+
+def waiting_position(registration: Registration) -> int:
+    """1 for the first on the waiting list."""
+    mine = db.session.scalar(
+        select(_priority()).select_from(Invitee).outerjoin(Group, Group.id == Invitee.group_id)
+        .where(Invitee.id == registration.invitee_id)
+    )
+    ahead = db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .join(Invitee, Invitee.id == Registration.invitee_id)
+        .outerjoin(Group, Group.id == Invitee.group_id)
+        .where(
+            Registration.event_id == registration.event_id,
+            Registration.status == Status.WAITING,
+            (_priority() > mine)
+            | (
+                (_priority() == mine)
+                & (
+                    (Registration.waiting_since < registration.waiting_since)
+                    | ((Registration.waiting_since == registration.waiting_since) & (Registration.id < registration.id))
+                )
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def hall_seat_free_for(invitee: Invitee, now: datetime | None = None) -> bool:
+    """Whether a hall request right now would get a seat (a hint for the page; the answer decides)."""
+    seats = HallSeats.load(invitee.event, now or utcnow())
+    return seats.free_for(invitee.group_id) > 0 and not any(seats.waiting.values())
+
+
+# --- Organiser controls --------------------------------------------------------------------------
+
+
+def close_registration(event_id: int) -> Event:
+    event = lock_row(Event, event_id)
+    if not event.registration_closed:
+        event.registration_closed = True
+        record("registration.closed", event_id=event.id)
+    return event
+
+
+def reopen_registration(event_id: int) -> Event:
+    event = lock_row(Event, event_id)
+    if event.registration_closed:
+        event.registration_closed = False
+        record("registration.reopened", event_id=event.id)
+    return event
+
+
+def promote_waiting(event_id: int) -> list[Registration]:
+    """Fill free hall seats from the waiting list now, e.g. after more capacity or the quota release."""
+    event = lock_row(Event, event_id)
+    promoted = fill_freed_seats(event)
+    if promoted:
+        record("registration.promoted", event_id=event.id, registrations=[r.id for r in promoted])
+    return promoted
+
+
+def set_deadline(event_id: int, deadline: datetime | None) -> Event:
+    """Move the deadline (none: answers accepted until an organiser closes)."""
+    event = lock_row(Event, event_id)
+    if event.registration_deadline != deadline:
+        record(
+            "registration.deadline_changed",
+            event_id=event.id,
+            old=event.registration_deadline.isoformat() if event.registration_deadline else None,
+            new=deadline.isoformat() if deadline else None,
+        )
+        event.registration_deadline = deadline
+    return event
+
+
+@dataclass(frozen=True)
+class GroupSeats:
+    name: str
+    reserved: int | None
+    used: int
+    waiting_priority: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    capacity: int
+    hall: int
+    stream: int
+    waiting: int
+    declined: int
+    cancelled: int
+    reservations_held: bool
+    groups: list[GroupSeats]
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.hall)
+
+
+def summary(event: Event, now: datetime | None = None) -> Summary:
+    """Answers of an event in figures, for the organisers."""
+    now = now or utcnow()
+    counts = dict(
+        ((status, mode), number)
+        for status, mode, number in db.session.execute(
+            select(Registration.status, Registration.mode, func.count())
+            .where(Registration.event_id == event.id)
+            .group_by(Registration.status, Registration.mode)
+        )
+    )
+    used = HallSeats.load(event, now).used
+    return Summary(
+        capacity=event.hall_capacity,
+        hall=counts.get((Status.CONFIRMED, Mode.HALL), 0),
+        stream=counts.get((Status.CONFIRMED, Mode.STREAM), 0),
+        waiting=counts.get((Status.WAITING, Mode.HALL), 0),
+        declined=sum(n for (status, _), n in counts.items() if status == Status.DECLINED),
+        cancelled=sum(n for (status, _), n in counts.items() if status == Status.CANCELLED),
+        reservations_held=reservations_held(event, now),
+        groups=[GroupSeats(g.name, g.reserved_seats, used[g.id], g.waiting_priority) for g in event.groups],
+    )
+
+
+# --- Calendar and mails ---------------------------------------------------------------------------
+
+
+def calendar_file(invitee: Invitee) -> bytes:
+    """The event as an .ics file, with the personal link (and the livestream link where it applies)."""
+    event = invitee.event
+    registration = invitee.registration
+    watching = registration is not None and (
+        registration.mode == Mode.STREAM or registration.stream_while_waiting
+    ) and registration.status in ACTIVE_STATUSES
+    lines = [event.description.strip()] if event.description.strip() else []
+    if watching:
+        lines.append(f"Livestream: {personal_url(invitee, '/watch')}")
+    lines.append(personal_url(invitee))
+    return event_ics(
+        uid=f"event-{event.id}-invitee-{invitee.id}@tracker",
+        title=event.title,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        location=event.venue,
+        description="\n\n".join(lines),
+        url=personal_url(invitee),
+        tzid=event.timezone,
+    )
+
+
+def _queue_registration_mail(registration: Registration, kind: str, subject):
+    """Queue templates/mail/<kind>.* for the invitee: QR ticket inline for a hall seat, .ics while active."""
+    invitee = registration.invitee
+    context = {
+        "invitee": invitee,
+        "event": invitee.event,
+        "registration": registration,
+        "personal_link": personal_url(invitee),
+        "watch_link": personal_url(invitee, "/watch"),
+        "ticket_link": personal_url(invitee, "/ticket"),
+    }
+    images = ()
+    attachments = ()
+    if registration.status in ACTIVE_STATUSES:
+        attachments = (Attachment("infotag.ics", calendar_file(invitee), "text", "calendar", {"method": "PUBLISH"}),)
+    if registration.status == Status.CONFIRMED and registration.mode == Mode.HALL:
+        code = registration.active_ticket.code
+        cid = new_content_id()
+        context.update(ticket_code=code, qr_cid=cid)
+        images = (InlineImage(cid=cid, content=qr_png(code, box_size=8)),)
+    return queue_mail(
+        kind=kind,
+        recipient=invitee.email,
+        language=invitee.language,
+        subject=subject,
+        template=kind,
+        context=context,
+        event_id=invitee.event_id,
+        invitee_id=invitee.id,
+        attachments=attachments,
+        inline_images=images,
+    )
+
+
+def _confirmation_subject(registration: Registration):
+    if registration.status == Status.CONFIRMED and registration.mode == Mode.HALL:
+        return _l("Your seat in the hall: %(title)s", title=registration.invitee.event.title)
+    if registration.status == Status.CONFIRMED:
+        return _l("Your livestream place: %(title)s", title=registration.invitee.event.title)
+    if registration.status == Status.WAITING:
+        return _l("You are on the waiting list: %(title)s", title=registration.invitee.event.title)
+    return _l("Your answer has been recorded: %(title)s", title=registration.invitee.event.title)
+
+
+def queue_confirmation(registration: Registration):
+    """The confirmation mail of the registration's current state, in the invitee's language."""
+    return _queue_registration_mail(registration, "confirmation", _confirmation_subject(registration))
+
+
+def queue_promotion(registration: Registration):
+    """The mail that tells a waiting person they now have a hall seat."""
+    title = registration.invitee.event.title
+    return _queue_registration_mail(registration, "promotion", _l("You have moved up: a seat in the hall for %(title)s", title=title))

@@ -1,0 +1,155 @@
+"""Security headers on every response, and the session's absolute lifetime.
+
+Hand-written rather than Flask-Talisman: the watch page must add the configured stream's origin to the
+Content-Security-Policy per request (Talisman's policies are fixed per view), and HSTS is sent only when the
+request really came over HTTPS (directly or, with TRACKER_PROXY_FIX, through the reverse proxy).
+"""
+import re
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+from flask import Flask, Request, current_app, g, request, session
+from flask_babel import gettext
+from flask_login import logout_user, user_logged_in
+from werkzeug.exceptions import BadRequest
+
+from .errors import render_error
+
+#: The policy every page gets; views may widen frame-src and media sources for one response only.
+BASE_POLICY: dict[str, tuple[str, ...]] = {
+    "default-src": ("'self'",),
+    # The door scanner's ZXing decoder is WebAssembly; compiling it needs 'wasm-unsafe-eval' (not 'unsafe-eval').
+    "script-src": ("'self'", "'wasm-unsafe-eval'"),
+    "style-src": ("'self'",),
+    "img-src": ("'self'", "data:"),
+    "font-src": ("'self'",),
+    # hls.js feeds the <video> element from blob: URLs and may run a worker from one.
+    "media-src": ("'self'", "blob:"),
+    "worker-src": ("'self'", "blob:"),
+    "connect-src": ("'self'",),
+    "frame-src": ("'none'",),
+    "object-src": ("'none'",),
+    "base-uri": ("'none'",),
+    "form-action": ("'self'",),
+    "frame-ancestors": ("'none'",),
+}
+
+PERMISSIONS_POLICY = (
+    "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), "
+    "interest-cohort=(), browsing-topics=()"
+)
+HSTS = "max-age=31536000; includeSubDomains"
+LOGIN_TIME_KEY = "_login_at"
+_HOSTNAME = re.compile(r"^[a-z0-9.-]+$|^[0-9a-f:.]+$")
+
+
+def origin_of(url: str | None) -> str | None:
+    """The scheme://host[:port] of an http(s) address, or None for anything else."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname
+    if parts.scheme not in ("http", "https") or not host or not _HOSTNAME.match(host):
+        return None
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}"
+
+
+def _allow(directive: str, url: str | None) -> None:
+    origin = origin_of(url)
+    if origin:
+        g.setdefault("csp_extra", {}).setdefault(directive, set()).add(origin)
+
+
+def allow_frame_origin(url: str | None) -> None:
+    """Let this response embed an iframe from the origin of url (the configured stream's player)."""
+    _allow("frame-src", url)
+
+
+def allow_media_origin(url: str | None) -> None:
+    """Let this response load a video stream (HLS playlist and segments) from the origin of url."""
+    _allow("media-src", url)
+    _allow("connect-src", url)
+
+
+def content_security_policy() -> str:
+    """The policy for the current response, with the origins the view allowed."""
+    extra: dict[str, set[str]] = g.get("csp_extra", {})
+    parts = []
+    for directive, sources in BASE_POLICY.items():
+        added = sorted(extra.get(directive, ()))
+        if added and sources == ("'none'",):
+            sources = ()
+        parts.append(" ".join((directive, *sources, *added)))
+    return "; ".join(parts)
+
+
+def set_security_headers(response):
+    headers = response.headers
+    headers["Content-Security-Policy"] = content_security_policy()
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    # Personal links carry their token in the address: no page ever tells another site where it came from.
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["Permissions-Policy"] = PERMISSIONS_POLICY
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = HSTS
+    if request.endpoint != "static" and "Cache-Control" not in headers:
+        # Pages may show personal data: shared caches and the back button of a shared device keep nothing.
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _stamp_login_time(_app, user, **_extra) -> None:
+    session[LOGIN_TIME_KEY] = datetime.now(timezone.utc).timestamp()
+
+
+def end_expired_session() -> None:
+    """Log out a session older than SESSION_ABSOLUTE_LIFETIME, however active it has been."""
+    stamped = session.get(LOGIN_TIME_KEY)
+    if stamped is None:
+        return
+    limit = timedelta(seconds=current_app.config["SESSION_ABSOLUTE_LIFETIME"])
+    if datetime.now(timezone.utc) - datetime.fromtimestamp(stamped, timezone.utc) > limit:
+        logout_user()
+        session.pop(LOGIN_TIME_KEY, None)
+
+
+class SafeJsonRequest(Request):
+    """A request whose JSON parsing turns absurdly deep nesting into a 400, not a RecursionError (500)."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            raise BadRequest("JSON nested too deeply") from None
+
+
+_JSON_NUL = re.compile(rb"\\u0000", re.IGNORECASE)
+
+
+def refuse_nul_characters():
+    """No real input holds a NUL character; PostgreSQL cannot store one, so refuse it at the door with a 400."""
+    body_has_nul = request.is_json and (b"\x00" in request.get_data() or _JSON_NUL.search(request.get_data()))
+    if body_has_nul or any("\x00" in value for value in (*request.args.values(), *request.form.values())):
+        return render_error(400, gettext("The input contains characters that are not allowed."))
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.request_class = SafeJsonRequest
+    app.before_request(refuse_nul_characters)
+    app.after_request(set_security_headers)
+    app.before_request(end_expired_session)
+    user_logged_in.connect(_stamp_login_time, app)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SAMESITE"] = app.config["SESSION_COOKIE_SAMESITE"]
