@@ -103,7 +103,7 @@ def test_english_invitee_gets_an_english_mail(mail_app, organiser_client, smtp_s
     by_language = {m["Content-Language"]: m for m in smtp_server.messages}
     english, german = by_language["en"], by_language["de"]
     assert english["Subject"] == "Invitation: Info day Mobility"
-    english_text = english.get_body(("plain",)).get_content()
+    english_text = english.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "Hello Jane Doe,\n\nYou are invited to Info day Mobility." in english_text
     assert "Please reply by" in english_text
     assert "<html lang=\"en\">" in english.get_body(("html",)).get_content()
