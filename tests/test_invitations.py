@@ -11,9 +11,10 @@ from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.invitees.links import find_by_token
 from tracker.invitees.models import Invitee
-from tracker.mail.invitations import advance_unfinished_batches
+from tracker.mail.invitations import advance_unfinished_batches, queue_invitation_mail
 from tracker.mail.models import InvitationBatch, MailStatus, OutboxMail
 from tracker.mail.sender import send_all_due
+from tracker.mail.services import queue_mail
 
 from .conftest import login
 from .factories import make_event, make_group, make_invitee, make_registration, make_user
@@ -103,7 +104,7 @@ def test_english_invitee_gets_an_english_mail(mail_app, organiser_client, smtp_s
     by_language = {m["Content-Language"]: m for m in smtp_server.messages}
     english, german = by_language["en"], by_language["de"]
     assert english["Subject"] == "Invitation: Info day Mobility"
-    english_text = english.get_body(("plain",)).get_content()
+    english_text = english.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "Hello Jane Doe,\n\nYou are invited to Info day Mobility." in english_text
     assert "Please reply by" in english_text
     assert "<html lang=\"en\">" in english.get_body(("html",)).get_content()
@@ -271,8 +272,6 @@ def set_states(app, ids):
     """Give five invitees the five invitation states: not sent, queued, sent, failed, uncertain."""
     with app.app_context():
         event = db.session.get(Invitee, ids[0]).event
-        from tracker.mail.invitations import queue_invitation_mail
-
         mails = [queue_invitation_mail(db.session.get(Invitee, i), "invitation", event) for i in ids[1:]]
         db.session.flush()
         _queued, sent, failed, uncertain = mails
@@ -350,8 +349,6 @@ def test_only_organisers_reach_the_invitations(mail_app, organiser_client):
 def test_other_failed_or_uncertain_mails_can_be_sent_again_unchanged(mail_app, organiser_client, smtp_server):
     event_id, _group, (first, second, third) = arrange(mail_app)
     with mail_app.app_context():
-        from tracker.mail.services import queue_mail
-
         mails = []
         for invitee_id in (first, second, third):
             invitee = db.session.get(Invitee, invitee_id)
