@@ -1,7 +1,7 @@
 """Time the dashboard's figures with 50,000 invitees, 20,000 check-ins and 1,000,000 viewer minutes, and count
 what 50 open dashboards polling cost the database.
 
-    .venv/bin/python benchmarks/dashboard.py [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--runs 7]
+    .venv/bin/python benchmarks/dashboard.py [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--runs 7] [--skip-sqlite]
 
 PostgreSQL uses a scratch database that is dropped afterwards; SQLite a file in a temporary folder. The data is
 generated with COPY (PostgreSQL) or executemany (SQLite). Then `compute_figures` (every figure of the dashboard:
@@ -95,7 +95,8 @@ def measure(url: str, runs: int) -> dict:
 
     from tracker import create_app
     from tracker.dashboard.cache import current_figures
-    from tracker.dashboard.figures import compute_figures
+    from tracker.dashboard.figures import arrivals_per_minute, compute_figures, group_counts
+    from tracker.stream.figures import stream_figures
     from tracker.events.models import Event, Group
     from tracker.extensions import db
 
@@ -124,6 +125,16 @@ def measure(url: str, runs: int) -> dict:
             timings.append(time.perf_counter() - began)
             db.session.rollback()
         per_computation = len(statements) // runs
+        hall_timings, stream_timings = [], []
+        for _ in range(runs):
+            began = time.perf_counter()
+            group_counts(event_id)
+            arrivals_per_minute(event_id)
+            hall_timings.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            stream_figures(event)
+            stream_timings.append(time.perf_counter() - began)
+            db.session.rollback()
         assert figures.totals.invitees == INVITEES and figures.totals.present == CHECKINS
         assert figures.total_minutes == VIEWERS * MINUTES_PER_VIEWER
 
@@ -150,6 +161,7 @@ def measure(url: str, runs: int) -> dict:
             db.engine.dispose()
     return {
         "generate_s": generated, "median_ms": statistics.median(timings) * 1000, "fastest_ms": min(timings) * 1000,
+        "hall_ms": statistics.median(hall_timings) * 1000, "stream_ms": statistics.median(stream_timings) * 1000,
         "statements_per_computation": per_computation, "polls": polls, "computations": computations,
         "figure_statements": figure_statements, "all_statements": len(sent),
         "cached_poll_ms": statistics.median(poll_times) * 1000,
@@ -159,7 +171,8 @@ def measure(url: str, runs: int) -> dict:
 def report(name: str, result: dict) -> None:
     print(f"{name}: data generated in {result['generate_s']:.1f} s; dashboard figures median "
           f"{result['median_ms']:.0f} ms, fastest {result['fastest_ms']:.0f} ms "
-          f"({result['statements_per_computation']} statements per computation)")
+          f"({result['statements_per_computation']} statements per computation); of it the hall side "
+          f"(grouped counts and arrivals) {result['hall_ms']:.0f} ms, the livestream figures {result['stream_ms']:.0f} ms")
     print(f"{name}: {result['polls']} polls (50 dashboards x 3 intervals of 2 s, 2 workers): "
           f"{result['computations']} computations, {result['figure_statements']} aggregate statements, "
           f"{result['all_statements']} statements in all; median poll {result['cached_poll_ms']:.1f} ms")
@@ -170,9 +183,11 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="server to make a scratch database on ('' to skip PostgreSQL)")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        report("SQLite", measure(f"sqlite:///{os.path.join(folder, 'bench.sqlite')}", args.runs))
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            report("SQLite", measure(f"sqlite:///{os.path.join(folder, 'bench.sqlite')}", args.runs))
     if args.postgres:
         import sqlalchemy as sa
 

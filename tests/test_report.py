@@ -93,7 +93,7 @@ def test_attendance_csv_lists_everybody_and_is_audited(app, organiser_client):
     text = response.data.decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
-    assert rows[0] == ["Name", "E-Mail", "Zielgruppe", "Dienststelle", "Antwort", "Check-in um", "Einlass",
+    assert rows[0] == ["Name", "E-Mail", "Gruppe", "Dienststelle", "Antwort", "Check-in um", "Einlass",
                        "Ausgang um", "Minuten zugeschaut"]
     body = rows[1:]
     assert len(body) == 240

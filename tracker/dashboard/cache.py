@@ -135,11 +135,14 @@ def figure_cache() -> DatabaseFigureCache | RedisFigureCache:
 
 
 def _compute_and_store(cache, event: Event, now: datetime) -> EventFigures:
+    """Compute and share the figures; they count as fresh from the end of the computation, so a computation
+    slower than the refresh interval is not started again at once by the next poll."""
     try:
         figures = compute_figures(event, now)
     except Exception:
         cache.release(event.id)
         raise
+    figures.computed_at = max(now, utcnow())
     cache.store(figures)
     return figures
 

@@ -54,6 +54,7 @@
         return response.json();
       })
       .then(function (payload) {
+        if (paused) { return; }
         applyValues(payload.values);
         applyCharts(payload.charts);
         root.setAttribute("data-phase", payload.phase);
@@ -61,6 +62,7 @@
         schedule();
       })
       .catch(function (error) {
+        if (paused) { return; }
         if (error.message === "login") {
           say(root.getAttribute("data-login-text"));
           return;
