@@ -43,9 +43,9 @@ test: setup
 	exit $$rc
 
 translations:
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --no-wrap --sort-output \
 	  -o tracker/translations/messages.pot tracker templates
-	$(VENV)/bin/pybabel update -i tracker/translations/messages.pot -d tracker/translations -l de --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel update -i tracker/translations/messages.pot -d tracker/translations -l de --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 demo: setup
 	$(FLASK) db upgrade

@@ -1,7 +1,7 @@
 """mail: claimed_at, invitation batches
 
 Revision ID: 35f9bd0bb6dc
-Revises: 8967b857957d
+Revises: a4b8fe392f56
 Create Date: 2026-11-29 04:58:15.545854
 
 """
@@ -13,7 +13,7 @@ import tracker.database
 
 # revision identifiers, used by Alembic.
 revision = '35f9bd0bb6dc'
-down_revision = '8967b857957d'
+down_revision = 'a4b8fe392f56'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """dashboard: figure cache
 
 Revision ID: 6486e6a2a10d
-Revises: 58cd441ec42c
+Revises: 35f9bd0bb6dc
 Create Date: 2026-11-29 05:07:08.792599
 
 """
@@ -13,7 +13,7 @@ import tracker.database
 
 # revision identifiers, used by Alembic.
 revision = '6486e6a2a10d'
-down_revision = '58cd441ec42c'
+down_revision = '35f9bd0bb6dc'
 branch_labels = None
 depends_on = None
 

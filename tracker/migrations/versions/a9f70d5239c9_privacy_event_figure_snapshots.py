@@ -1,7 +1,7 @@
 """privacy: event figure snapshots
 
 Revision ID: a9f70d5239c9
-Revises: 8f6e59310667
+Revises: 6486e6a2a10d
 Create Date: 2026-11-29 05:24:30.676283
 
 """
@@ -13,7 +13,7 @@ import tracker.database
 
 # revision identifiers, used by Alembic.
 revision = 'a9f70d5239c9'
-down_revision = '8f6e59310667'
+down_revision = '6486e6a2a10d'
 branch_labels = None
 depends_on = None
 
