@@ -347,3 +347,24 @@ def camera_browser(browser, tmp_path):
     chromium = browser.browser_type.launch(executable_path=CHROMIUM, args=args)
     yield chromium, code
     chromium.close()
+
+
+# --- Which database the browser tests use --------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config, items):
+    """Page flows run in the browser once, on PostgreSQL where it is available (else SQLite).
+
+    The database rules behind every page are tested on both databases by the HTTP-level tests;
+    running each browser flow twice would double the slowest part of the suite for no new fact.
+    """
+    if not POSTGRES_URL:
+        return
+    kept, dropped = [], []
+    for item in items:
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend")
+        uses_browser = "browser" in getattr(item, "fixturenames", ())
+        (dropped if uses_browser and backend == "sqlite" else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

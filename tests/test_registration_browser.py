@@ -107,7 +107,7 @@ def test_staff_register_themselves_with_double_opt_in(live_server, new_page):
     screenshot(page, "signup-8-self-registration-errors-phone")
     page.get_by_label("Name").fill("Clara Schmidt")
     page.get_by_label("Dienstliche E-Mail-Adresse").fill("clara.schmidt@gmail.example")
-    page.get_by_label("Referat / Dienststelle").fill("Mobilitätsreferat")
+    page.get_by_label("Dienststelle").fill("Mobilitätsreferat")
     page.get_by_role("button", name="Bestätigungslink senden").click()
     assert "Bitte verwenden Sie Ihre dienstliche Adresse (@muenchen.example)." in page.locator("#email-error").inner_text()
     page.get_by_label("Dienstliche E-Mail-Adresse").fill("Clara.Schmidt@muenchen.example")

@@ -1,5 +1,6 @@
 """iCalendar (.ics) files that put an event into the attendee's calendar."""
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
@@ -83,8 +84,9 @@ def _vtimezone(zone: ZoneInfo, year: int) -> Timezone:
     return timezone
 
 
-def _offset_changes(zone: ZoneInfo, year: int) -> list[datetime]:
-    """UTC instants in that year, to the minute, from which the zone's UTC offset differs."""
+@lru_cache(maxsize=64)
+def _offset_changes(zone: ZoneInfo, year: int) -> tuple[datetime, ...]:
+    """UTC instants in that year, to the minute, from which the zone's UTC offset differs (cached: a pure function)."""
     start = datetime(year, 1, 1, tzinfo=UTC)
 
     def offset(minute: int) -> timedelta:
@@ -100,7 +102,7 @@ def _offset_changes(zone: ZoneInfo, year: int) -> list[datetime]:
             middle = (low + high) // 2
             low, high = (middle, high) if offset(middle) == offset(low) else (low, middle)
         changes.append(start + timedelta(minutes=high))
-    return changes
+    return tuple(changes)
 
 
 def _onset_in_1970(onset: datetime, nth: int) -> datetime:
