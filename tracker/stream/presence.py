@@ -42,7 +42,7 @@ class DatabasePresence:
         if db.engine.dialect.name == "postgresql":
             # A heartbeat lost in a crash costs nothing; not waiting for the WAL flush saves most of its time.
             db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        insert = _dialect_insert()(ViewerMinute).values(
+        insert = _dialect_insert()(ViewerMinute.__table__).values(
             event_id=viewer.event_id,
             viewer_key=viewer.key,
             minute=minute_of(now),
@@ -51,7 +51,7 @@ class DatabasePresence:
         )
         db.session.execute(
             insert.on_conflict_do_update(
-                index_elements=[ViewerMinute.event_id, ViewerMinute.viewer_key, ViewerMinute.minute],
+                index_elements=["event_id", "viewer_key", "minute"],
                 set_={"last_seen_at": insert.excluded.last_seen_at},
             )
         )
@@ -185,7 +185,7 @@ class RedisPresence:
 
 def minutes_insert():
     """INSERT into viewer_minutes that ignores rows already there."""
-    return _dialect_insert()(ViewerMinute).on_conflict_do_nothing()
+    return _dialect_insert()(ViewerMinute.__table__).on_conflict_do_nothing()
 
 
 def _minute_rows(event_id: int, items) -> list[dict]:
