@@ -22,6 +22,7 @@ from ..database import utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..privacy.figures import purged_figures
+from ..redis_client import redis_client
 from .figures import EventFigures, compute_figures
 from .models import FigureCache
 
@@ -123,14 +124,14 @@ class RedisFigureCache:
 
 
 def figure_cache() -> DatabaseFigureCache | RedisFigureCache:
-    """The cache this app is configured for; the Redis client is made once per process."""
-    url = current_app.config.get("REDIS_URL")
-    if not url:
+    """The cache this app is configured for; the Redis client is shared by the process."""
+    client = redis_client()
+    if client is None:
         return DatabaseFigureCache()
     cache = current_app.extensions.get("dashboard_figure_cache")
     if cache is None:
         prefix = current_app.config.get("DASHBOARD_REDIS_PREFIX", "tracker:dashboard:")
-        cache = current_app.extensions["dashboard_figure_cache"] = RedisFigureCache(redis.Redis.from_url(url), prefix)
+        cache = current_app.extensions["dashboard_figure_cache"] = RedisFigureCache(client, prefix)
     return cache
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..events.models import Event
 from ..extensions import db
 from ..invitees.models import Invitee
+from ..redis_client import redis_client
 from .models import ViewerMinute
 from .viewers import Viewer
 
@@ -227,12 +228,12 @@ def _insert_minutes(event_id: int, items: list[bytes]) -> None:
 
 
 def presence_store() -> DatabasePresence | RedisPresence:
-    """The store this app is configured for; the Redis client is made once per process."""
-    url = current_app.config.get("REDIS_URL")
-    if not url:
+    """The store this app is configured for; the Redis client is shared by the process."""
+    client = redis_client()
+    if client is None:
         return DatabasePresence()
     store = current_app.extensions.get("stream_presence")
     if store is None:
         prefix = current_app.config.get("STREAM_REDIS_PREFIX", "tracker:stream:")
-        store = current_app.extensions["stream_presence"] = RedisPresence(redis.Redis.from_url(url), prefix)
+        store = current_app.extensions["stream_presence"] = RedisPresence(client, prefix)
     return store
