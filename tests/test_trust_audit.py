@@ -47,7 +47,8 @@ def test_organiser_sees_only_this_events_entries(client, logged):
     assert "3 Einträge" in page
     assert "Cleo Yilmaz" not in page
     assert "Protokoll" in page
-    assert page.index("checkin.reverted") < page.index("invitees.imported"), "newest first"
+    assert page.index("Check-in zurückgenommen") < page.index("Einladungsliste importiert"), "newest first"
+    assert "invitations.sent" in page, "a code without a label is shown as it is"
 
 
 @pytest.mark.parametrize(
@@ -241,7 +242,7 @@ def test_administrator_manages_accounts_in_the_browser(live_server, new_page):
         page.get_by_role("button", name="Konto deaktivieren").click()
         check_axe(page, "user")
         page.get_by_role("link", name="Protokoll").first.click()
-        page.get_by_label("Aktion").select_option("users.deactivated")
+        page.get_by_label("Aktion").select_option(label="Benutzerkonto deaktiviert")
         page.get_by_role("button", name="Filtern").click()
         assert page.locator("tbody tr").count() == done
         check_axe(page, "global log")
@@ -249,3 +250,20 @@ def test_administrator_manages_accounts_in_the_browser(live_server, new_page):
         page.goto(live_server.url + f"/events/{event.id}/log")
         check_axe(page, "event log")
         screenshot(page, f"trust-event-log-{name}")
+
+
+def test_every_recorded_action_has_a_label():
+    """Each action code the code records (literal or built from a batch kind or an account change) has a label."""
+    from pathlib import Path
+    import re
+
+    import tracker
+    from tracker.audit.actions import ACTION_LABELS
+
+    package = Path(tracker.__file__).parent
+    source = "\n".join(path.read_text() for path in package.rglob("*.py"))
+    codes = set(re.findall(r'record\(\s*"([a-z_]+\.[a-z_]+)"', source))
+    codes |= set(re.findall(r'"(users\.[a-z_]+)"', (package / "accounts" / "admin.py").read_text()))
+    codes |= {f"invitations.{kind}_batch_{step}" for kind in ("invitation", "reminder") for step in ("started", "finished")}
+    assert len(codes) > 30
+    assert codes == set(ACTION_LABELS)

@@ -6,17 +6,20 @@ from ..accounts.access import admin_required, organiser_required
 from ..events.models import Event
 from ..extensions import db
 from ..navigation import event_tab
+from .actions import action_label
 from .forms import AuditFilterForm
 from .services import entries_query, known_actions
 
 bp = Blueprint("audit", __name__)
 event_tab("Audit log", "audit.event_log", 90)
+bp.add_app_template_filter(action_label, "audit_action")
 
 
 def _filtered_page(event_id: int | None):
     """The filter form (from the query string) and the requested page of matching entries."""
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", _("All actions"))] + [(code, code) for code in known_actions(event_id)]
+    actions = sorted(((code, action_label(code)) for code in known_actions(event_id)), key=lambda choice: choice[1])
+    form.action.choices = [("", _("All actions"))] + actions
     filters = {}
     if any(request.args.get(name) for name in ("action", "actor", "since", "until")) and form.validate():
         filters = dict(action=form.action.data, actor=(form.actor.data or "").strip(), since=form.since.data, until=form.until.data)
