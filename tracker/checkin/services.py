@@ -246,7 +246,7 @@ def door_facts(
         "door_id": door_id, "credential_hash": sha256(credential) if credential else None, "nonce": nonce,
         "code": code, "invitee_id": invitee_id,
     }
-    return db.session.execute(_door_facts_query(invitee_id is not None), parameters).first()
+    return db.session.connection().execute(_door_facts_query(invitee_id is not None), parameters).first()
 
 
 @cache
@@ -600,16 +600,17 @@ def record_scan(scanner: Scanner, facts: Row, nonce: str, scanned: str, verdict:
         "event_id": scanner.event_id, "door_id": scanner.door_id, "device_id": scanner.device_id, "nonce": nonce,
         "scanned": scanned[:64], "verdict": verdict.code, "response": answer, "scanned_at": utcnow(),
     }
+    connection = db.session.connection()
     if verdict.admission is None:
-        db.session.execute(insert(scan_attempts), {**attempt, "checkin_id": verdict.checkin_id})
-    elif is_postgres():
-        db.session.execute(
+        connection.execute(insert(scan_attempts), {**attempt, "checkin_id": verdict.checkin_id})
+    elif connection.dialect.name == "postgresql":
+        connection.execute(
             _admit_and_log(tuple(verdict.admission), tuple(attempt)),
             {**verdict.admission, **{f"attempt_{name}": value for name, value in attempt.items()}},
         )
     else:
-        checkin_id = db.session.execute(insert(checkins).returning(checkins.c.id), verdict.admission).scalar_one()
-        db.session.execute(insert(scan_attempts), {**attempt, "checkin_id": checkin_id})
+        checkin_id = connection.execute(insert(checkins).returning(checkins.c.id), verdict.admission).scalar_one()
+        connection.execute(insert(scan_attempts), {**attempt, "checkin_id": checkin_id})
     return answer
 
 
