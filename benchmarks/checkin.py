@@ -3,18 +3,22 @@
     .venv/bin/python benchmarks/checkin.py [--tickets 1500] [--backends sqlite postgresql] [--levels 8 32]
 
 For each backend: a scratch database (a temporary SQLite file, or a PostgreSQL database created and dropped
-on the server of --postgres-url), migrated; per concurrency level a fresh event with --tickets tickets and one
-paired door device; gunicorn on a free 127.0.0.1 port. The workload scans every ticket once plus 10 % repeats
-and 5 % forged codes, shuffled, from N client threads with keep-alive connections. Each level stops after
---max-seconds. Then headless Chromium with a fake camera playing a real ticket's QR code measures the time from
-the camera frame that held the code to the verdict on screen. Only 127.0.0.1 is contacted.
+on the server of --postgres-url), migrated. First the cost of one scan in-process (one thread, the app as
+gunicorn serves it, no HTTP): CPU milliseconds of the app and of the PostgreSQL server, and SQL statements.
+Then per concurrency level a fresh event with --tickets tickets and one paired door device; gunicorn on a free
+127.0.0.1 port. The workload scans every ticket once plus 10 % repeats and 5 % forged codes, shuffled, from N
+client threads with keep-alive connections; the client shares the machine's cores, so it is kept cheap (raw
+HTTP/1.1 on a socket) and its own CPU per scan is printed. Each level stops after --max-seconds. Then headless
+Chromium with a fake camera playing a real ticket's QR code measures the time from the camera frame that held
+the code to the verdict on screen. Only 127.0.0.1 is contacted.
 """
 import argparse
-import http.client
 import json
+import logging
 import os
 import queue
 import random
+import re
 import secrets
 import shutil
 import socket
@@ -106,16 +110,23 @@ class ScratchDatabase:
             return door.id, credential, codes
 
 
+def server_environment(database_url: str, port: int) -> dict:
+    """The settings the benchmarked app runs with (rate limits off: one device sends every scan)."""
+    return dict(TRACKER_DATABASE_URL=database_url, TRACKER_SECRET_KEY=SECRET, TRACKER_RATELIMIT_ENABLED="false",
+                TRACKER_BASE_URL=f"http://127.0.0.1:{port}")
+
+
 class Gunicorn:
-    def __init__(self, database_url: str, workers: int, threads: int):
+    """gunicorn with the deployment's settings (deploy/gunicorn.conf.py: gthread, app preloaded), on a free port."""
+
+    def __init__(self, database_url: str, workers: int, threads: int, log: Path | None = None):
         self.port = free_port()
-        env = dict(os.environ, TRACKER_DATABASE_URL=database_url, TRACKER_SECRET_KEY=SECRET,
-                   TRACKER_RATELIMIT_ENABLED="false", TRACKER_BASE_URL=f"http://127.0.0.1:{self.port}")
+        env = dict(os.environ, **server_environment(database_url, self.port), TRACKER_BIND=f"127.0.0.1:{self.port}",
+                   TRACKER_WORKERS=str(workers), TRACKER_THREADS=str(threads), TRACKER_LOG_LEVEL="warning")
+        self.log = open(log, "ab") if log else None  # the app's request log (one JSON line per request)
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers",
-             str(workers), "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
-             "wsgi:app"],
-            cwd=ROOT, env=env,
+            [str(Path(sys.executable).parent / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=env, stderr=self.log,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -127,12 +138,29 @@ class Gunicorn:
         self.stop()
         raise RuntimeError("gunicorn did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time of gunicorn's master and workers so far."""
+        workers = [
+            entry.name for entry in Path("/proc").iterdir()
+            if entry.name.isdigit() and _parent_of(entry.name) == self.process.pid
+        ]
+        return cpu_seconds([self.process.pid, *workers])
+
     def stop(self) -> None:
         self.process.terminate()
         try:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        if self.log:
+            self.log.close()
+
+
+def _parent_of(pid: str) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
 
 
 def forged_code() -> str:
@@ -141,11 +169,71 @@ def forged_code() -> str:
     return code[:-1] + ("1" if code[-1] != "1" else "2")
 
 
-def run_level(port: int, door_id: int, credential: str, codes: list[str], scanners: int, max_seconds: float) -> dict:
+def workload(codes: list[str]) -> list[str]:
+    """Every ticket once, 10 % repeats and 5 % forged codes, shuffled."""
     work = list(codes)
     work += random.sample(codes, len(codes) // 10)
     work += [forged_code() for _ in range(len(codes) // 20)]
     random.shuffle(work)
+    return work
+
+
+class KeepAliveClient:
+    """A minimal HTTP/1.1 client on one keep-alive socket: the load generator shares the two cores with the
+    server, and with http.client it cost about 0.85 ms CPU per scan (now about 0.3 ms)."""
+
+    _LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
+
+    def __init__(self, port: int, head: bytes):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.head = head
+        self.buffer = b""
+
+    def post(self, body: bytes) -> tuple[int, bytes]:
+        self.sock.sendall(b"%sContent-Length: %d\r\n\r\n%s" % (self.head, len(body), body))
+        while (end := self.buffer.find(b"\r\n\r\n")) < 0:
+            self._receive()
+        header, self.buffer = self.buffer[: end + 2], self.buffer[end + 4 :]
+        length = int(self._LENGTH.search(header).group(1))
+        while len(self.buffer) < length:
+            self._receive()
+        payload, self.buffer = self.buffer[:length], self.buffer[length:]
+        return int(header[9:12]), payload
+
+    def _receive(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def warm_up(port: int, door_id: int, credential: str, connections: int = 16, scans: int = 8) -> None:
+    """A few forged-code scans on many connections, so every worker thread has its caches filled before timing."""
+    head = (
+        "POST /api/checkin/scan HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"X-Tracker-Scanner: 1\r\nCookie: {CREDENTIAL_COOKIE}={credential}\r\n"
+    ).encode()
+
+    def scanner():
+        client = KeepAliveClient(port, head)
+        for _ in range(scans):
+            client.post(b'{"door": %d, "nonce": "%s", "code": "%s"}'
+                        % (door_id, secrets.token_hex(12).encode(), forged_code().encode()))
+        client.close()
+
+    threads = [threading.Thread(target=scanner) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+
+def run_level(port: int, door_id: int, credential: str, codes: list[str], scanners: int, max_seconds: float) -> dict:
+    work = workload(codes)
     jobs: queue.SimpleQueue = queue.SimpleQueue()
     for code in work:
         jobs.put(code)
@@ -154,30 +242,30 @@ def run_level(port: int, door_id: int, credential: str, codes: list[str], scanne
     failures = []
     lock = threading.Lock()
     stop_at = time.monotonic() + max_seconds
-    headers = {"Content-Type": "application/json", "X-Tracker-Scanner": "1",
-               "Cookie": f"{CREDENTIAL_COOKIE}={credential}"}
+    head = (
+        "POST /api/checkin/scan HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"X-Tracker-Scanner: 1\r\nCookie: {CREDENTIAL_COOKIE}={credential}\r\n"
+    ).encode()
 
     def scanner():
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection = KeepAliveClient(port, head)
         mine, seen = [], {}
         while time.monotonic() < stop_at:
             try:
                 code = jobs.get_nowait()
             except queue.Empty:
                 break
-            body = json.dumps({"door": door_id, "nonce": secrets.token_hex(12), "code": code})
+            body = b'{"door": %d, "nonce": "%s", "code": "%s"}' % (door_id, secrets.token_hex(12).encode(), code.encode())
             started = time.perf_counter()
             try:
-                connection.request("POST", "/api/checkin/scan", body, headers)
-                response = connection.getresponse()
-                data = json.loads(response.read())
-            except (OSError, http.client.HTTPException) as error:
+                status, payload = connection.post(body)
+            except OSError as error:
                 failures.append(repr(error))
                 connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection = KeepAliveClient(port, head)
                 continue
             mine.append(time.perf_counter() - started)
-            verdict = data.get("verdict") or f"http {response.status}"
+            verdict = json.loads(payload).get("verdict") if status == 200 else f"http {status}"
             seen[verdict] = seen.get(verdict, 0) + 1
         connection.close()
         with lock:
@@ -186,12 +274,12 @@ def run_level(port: int, door_id: int, credential: str, codes: list[str], scanne
                 verdicts[verdict] = verdicts.get(verdict, 0) + count
 
     threads = [threading.Thread(target=scanner) for _ in range(scanners)]
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(max_seconds + 60)
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
     return {
         "scanners": scanners,
         "requests": len(latencies),
@@ -201,22 +289,77 @@ def run_level(port: int, door_id: int, credential: str, codes: list[str], scanne
         "p50_ms": percentile(latencies, 0.50) * 1000,
         "p95_ms": percentile(latencies, 0.95) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
+        "client_cpu_ms": cpu * 1000 / max(1, len(latencies)),
         "verdicts": verdicts,
         "failures": len(failures),
     }
 
 
-def in_process_cost(database: ScratchDatabase, scans: int) -> tuple[float, float]:
-    """Wall and CPU milliseconds per scan of one thread calling the app directly (no HTTP, no other load)."""
-    door_id, credential, codes = database.event_with_tickets(scans, "CPU")
-    client = database.app.test_client()
+def cpu_seconds(pids) -> float:
+    """CPU time (user + system) the given processes have used so far; processes gone are skipped."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds(database: "ScratchDatabase") -> float:
+    """CPU time of the server processes connected to the scratch database (PostgreSQL on this machine only)."""
+    if database.kind != "postgresql":
+        return 0.0
+    with sa.create_engine(database.postgres_url).connect() as conn:
+        pids = conn.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %(name)s", {"name": database.name}
+        ).scalars().all()
+    return cpu_seconds(pids)
+
+
+def in_process_cost(database: "ScratchDatabase", tickets: int) -> dict:
+    """CPU and statements per scan of one thread calling the app as gunicorn serves it (no HTTP, no other load)."""
+    from tracker import create_app
+
+    door_id, credential, codes = database.event_with_tickets(tickets, "CPU")
+    saved = dict(os.environ)
+    os.environ.update(server_environment(database.url, 8000))
+    try:
+        app = create_app()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    for handler in logging.getLogger("tracker.requests").handlers:  # keep the request log's cost, not its output
+        handler.setStream(open(os.devnull, "w"))
+    statements = [0]
+    with app.app_context():
+        engine = db.engine
+
+    def count(*_args):
+        statements[0] += 1
+
+    client = app.test_client()
     client.set_cookie(CREDENTIAL_COOKIE, credential)
     headers = {"X-Tracker-Scanner": "1"}
-    wall, cpu = time.perf_counter(), time.process_time()
-    for code in codes:
-        client.post("/api/checkin/scan", json={"door": door_id, "nonce": secrets.token_hex(12), "code": code},
+    for _ in range(20):  # warm-up: statement caches, prepared statements, translations
+        client.post("/api/checkin/scan", json={"door": door_id, "nonce": secrets.token_hex(12), "code": forged_code()},
                     headers=headers)
-    return (time.perf_counter() - wall) * 1000 / scans, (time.process_time() - cpu) * 1000 / scans
+    work = workload(codes)
+    verdicts: dict[str, int] = {}
+    sa.event.listen(engine, "before_cursor_execute", count)
+    server, wall, cpu = postgres_cpu_seconds(database), time.perf_counter(), time.process_time()
+    for code in work:
+        answer = client.post("/api/checkin/scan", json={"door": door_id, "nonce": secrets.token_hex(12), "code": code},
+                             headers=headers).get_json()
+        verdicts[answer["verdict"]] = verdicts.get(answer["verdict"], 0) + 1
+    cpu, wall, server = time.process_time() - cpu, time.perf_counter() - wall, postgres_cpu_seconds(database) - server
+    sa.event.remove(engine, "before_cursor_execute", count)
+    with app.app_context():
+        db.engine.dispose()
+    scans = len(work)
+    return {"wall_ms": wall * 1000 / scans, "cpu_ms": cpu * 1000 / scans, "server_cpu_ms": server * 1000 / scans,
+            "statements": statements[0] / scans, "verdicts": verdicts}
 
 
 def browser_scan_to_verdict(database: ScratchDatabase, samples: int, workdir: Path) -> list[int]:
@@ -256,15 +399,18 @@ def browser_scan_to_verdict(database: ScratchDatabase, samples: int, workdir: Pa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1500)
+    parser.add_argument("--cost-tickets", type=int, default=400, help="tickets of the in-process cost run")
     parser.add_argument("--levels", type=int, nargs="*", default=[8, 32])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=8)
+    # Two cores: one worker process per core; four threads each overlap the database round trips.
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--max-seconds", type=float, default=60)
     parser.add_argument("--browser-samples", type=int, default=5)
     args = parser.parse_args()
     args.tickets = min(args.tickets, 20_000)
+    args.cost_tickets = min(args.cost_tickets, 5_000)
     args.browser_samples = min(args.browser_samples, 20)
 
     workdir = Path(tempfile.mkdtemp(prefix="checkin-bench-"))
@@ -272,21 +418,29 @@ def main() -> None:
         for kind in args.backends:
             database = ScratchDatabase(kind, args.postgres_url, workdir)
             try:
-                wall_ms, cpu_ms = in_process_cost(database, 300)
-                print(f"{kind:10} in-process, one thread: {wall_ms:.1f} ms wall, {cpu_ms:.1f} ms CPU per scan "
+                cost = in_process_cost(database, args.cost_tickets)
+                print(f"{kind:10} in-process, one thread, per scan: {cost['cpu_ms']:.2f} ms CPU app + "
+                      f"{cost['server_cpu_ms']:.2f} ms CPU database server, {cost['statements']:.2f} statements, "
+                      f"{cost['wall_ms']:.2f} ms wall; verdicts {cost['verdicts']} "
                       f"(load average {os.getloadavg()[0]:.1f})", flush=True)
                 for level in args.levels:
                     door_id, credential, codes = database.event_with_tickets(args.tickets, f"Last {level}")
-                    server = Gunicorn(database.url, args.workers, args.threads)
+                    server = Gunicorn(database.url, args.workers, args.threads, workdir / "gunicorn.log")
                     try:
+                        warm_up(server.port, door_id, credential)
+                        before = server.cpu_seconds(), postgres_cpu_seconds(database)
                         result = run_level(server.port, door_id, credential, codes, level, args.max_seconds)
+                        app_cpu = server.cpu_seconds() - before[0]
+                        database_cpu = postgres_cpu_seconds(database) - before[1]
                     finally:
                         server.stop()
+                    scans = max(1, result["requests"])
                     print(
                         f"{kind:10} scanners={level:3} requests={result['requests']}/{result['planned']} "
                         f"in {result['seconds']:.1f}s: {result['scans_per_second']:.0f} scans/s, "
                         f"p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-                        f"failures {result['failures']}, verdicts {result['verdicts']}, "
+                        f"CPU per scan: gunicorn {app_cpu * 1000 / scans:.2f} ms, database server "
+                        f"{database_cpu * 1000 / scans:.2f} ms, load generator {result['client_cpu_ms']:.2f} ms; failures {result['failures']}, verdicts {result['verdicts']}, "
                         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
                         flush=True,
                     )

@@ -242,6 +242,38 @@ def test_access_devices_and_door_staff(app, hall):
     assert scan(staff_client, hall["south"], code)["verdict"] == "already_checked_in"
 
 
+def test_a_device_scan_costs_one_lookup_and_one_write(app, hall):
+    """The hot path stays lean: one SELECT for everything a scan needs, one INSERT for the check-in and the log."""
+    from sqlalchemy import event
+
+    _, _, code = guest(app, hall)
+    device = paired_client(app, hall["north"])
+    with app.app_context():
+        engine = db.engine
+        postgres = engine.dialect.name == "postgresql"
+    sent: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        sent.append(statement.split(None, 1)[0].upper())
+
+    def statements_of(**body):
+        sent.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            answer = scan(device, hall["north"], **body)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return answer["verdict"], sent if postgres else [s for s in sent if s != "BEGIN"]
+
+    # PostgreSQL writes the check-in and the log row in one statement (a CTE); SQLite needs two INSERTs.
+    assert statements_of(code=code, nonce="cost-0001") == (
+        "valid", ["SELECT", "WITH"] if postgres else ["SELECT", "INSERT", "INSERT"]
+    )
+    assert statements_of(code=code, nonce="cost-0002") == ("already_checked_in", ["SELECT", "INSERT"])
+    assert statements_of(code="T" + "0" * 17 + "1", nonce="cost-0003") == ("forged", ["SELECT", "INSERT"])
+    assert statements_of(code=code, nonce="cost-0001") == ("valid", ["SELECT"])
+
+
 def test_a_pairing_code_works_once_and_not_after_expiry(app, hall):
     code = _pair(app, hall["north"])
     client = app.test_client()

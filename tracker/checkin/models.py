@@ -60,6 +60,14 @@ class CheckIn(db.Model):
             postgresql_where=db.text("reverted_at IS NULL"),
         ),
         Index("ix_checkins_event_time", "event_id", "checked_in_at"),
+        # The hall counts every scan answers with: present and inside, counted from the index alone.
+        Index(
+            "ix_checkins_event_current",
+            "event_id",
+            "checked_out_at",
+            sqlite_where=db.text("reverted_at IS NULL"),
+            postgresql_where=db.text("reverted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

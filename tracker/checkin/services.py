@@ -1,8 +1,12 @@
 """Door check-in: verdicts for scanned codes, device pairing, undo, walk-ins and the hall count.
 
 Services add to the session and flush; the view commits once. The one-check-in-per-registration rule
-is the partial unique index on checkins; a flush that breaks it raises IntegrityError, and the view
+is the partial unique index on checkins; an insert that breaks it raises IntegrityError, and the view
 retries the whole request, which then sees the other door's check-in.
+
+The scan API is the hot path: one statement (door_facts) reads the door, the device, the nonce's earlier
+answer, the guest and the hall counts; the verdict is decided in Python; one more statement (record_scan)
+writes the scan log and any new check-in. Its tables are used through SQLAlchemy Core, not the ORM.
 """
 import hashlib
 import json
@@ -11,17 +15,18 @@ import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import Insert, Row, Select, and_, bindparam, case, func, insert, null, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Role, User
 from ..audit.services import record
 from ..database import is_postgres, lock_row, utcnow
-from ..events.models import Event
+from ..events.models import Event, Group
 from ..extensions import db
 from ..invitees.models import Invitee, InviteeSource
 from ..invitees.services import add_invitee
@@ -32,6 +37,12 @@ from .models import CheckIn, Door, DoorDevice, DoorStaffAssignment, ScanAttempt
 PAIRING_LIFETIME = timedelta(minutes=15)
 UNDO_WINDOW = timedelta(minutes=5)
 SEARCH_LIMIT = 20
+
+doors, door_devices, checkins, scan_attempts = (
+    Door.__table__, DoorDevice.__table__, CheckIn.__table__, ScanAttempt.__table__
+)
+events, audience_groups, invitees = Event.__table__, Group.__table__, Invitee.__table__
+registrations, tickets = Registration.__table__, Ticket.__table__
 
 
 def sha256(text: str) -> str:
@@ -111,29 +122,6 @@ def last_seen(devices: list[DoorDevice]) -> dict[int, datetime | None]:
     }
 
 
-def door_with_event(door_id: int) -> Door | None:
-    return db.session.execute(
-        select(Door).where(Door.id == door_id).options(joinedload(Door.event))
-    ).scalar_one_or_none()
-
-
-def is_assigned(user: User, event_id: int) -> bool:
-    return db.session.execute(
-        select(DoorStaffAssignment.id).where(
-            DoorStaffAssignment.event_id == event_id, DoorStaffAssignment.user_id == user.id
-        )
-    ).first() is not None
-
-
-def may_scan_at(door: Door, user, device: DoorDevice | None) -> bool:
-    """Organisers everywhere; door staff at their events; a paired device only at its own door."""
-    if device is not None and device.door_id == door.id:
-        return True
-    if user is None or not user.is_authenticated:
-        return False
-    return user.is_organiser or (user.role == Role.DOOR and is_assigned(user, door.event_id))
-
-
 def events_for_door_staff(user: User) -> list[Event]:
     query = select(Event).order_by(Event.starts_at)
     if not user.is_organiser:
@@ -189,23 +177,146 @@ def unassign_staff(event: Event, user: User) -> None:
 # --- Counting ---------------------------------------------------------------------------------------------
 
 
+def _present(event_id) -> Select:
+    """People checked in at the event (check-ins not reverted), for a scalar subquery or on its own."""
+    return select(func.count()).where(checkins.c.event_id == event_id, checkins.c.reverted_at.is_(None))
+
+
+def _inside(event_id) -> Select:
+    return _present(event_id).where(checkins.c.checked_out_at.is_(None))
+
+
 def hall_counts(event: Event) -> dict:
     """People checked in (present) and, where exits are scanned, people inside now, against the capacity."""
-    current = select(func.count(CheckIn.id)).where(CheckIn.event_id == event.id, CheckIn.reverted_at.is_(None))
-    present = db.session.execute(current).scalar_one()
-    inside = None
-    if event.checkout_enabled:
-        inside = db.session.execute(current.where(CheckIn.checked_out_at.is_(None))).scalar_one()
+    present = db.session.execute(_present(event.id)).scalar_one()
+    inside = db.session.execute(_inside(event.id)).scalar_one() if event.checkout_enabled else None
     return {"present": present, "inside": inside, "capacity": event.hall_capacity}
 
 
-def free_hall_seats(event: Event) -> int:
+def door_counts(facts: Row, present_change: int = 0, inside_change: int = 0) -> dict:
+    """The hall counts door_facts read, moved by what the request changed since."""
+    inside = facts.inside + inside_change if facts.checkout_enabled else None
+    return {"present": facts.present + present_change, "inside": inside, "capacity": facts.hall_capacity}
+
+
+def free_hall_seats(event_id: int, hall_capacity: int) -> int:
     taken = db.session.execute(
-        select(func.count(Registration.id)).where(
-            Registration.event_id == event.id, Registration.status == Status.CONFIRMED, Registration.mode == Mode.HALL
+        select(func.count()).where(
+            registrations.c.event_id == event_id, registrations.c.status == Status.CONFIRMED,
+            registrations.c.mode == Mode.HALL,
         )
     ).scalar_one()
-    return max(0, event.hall_capacity - taken)
+    return max(0, hall_capacity - taken)
+
+
+# --- Who scans where: one statement ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scanner:
+    """Who scans where: the door and its event, and the paired device or the logged-in account."""
+
+    door_id: int
+    door_name: str
+    event_id: int
+    hall_capacity: int
+    checkout_enabled: bool
+    device_id: int | None = None
+    device_label: str | None = None
+    user: User | None = None
+
+    @property
+    def actor(self) -> str:
+        if self.user is not None:
+            return self.user.name
+        return _("Device %(label)s", label=self.device_label) if self.device_id else "System"
+
+    def free_hall_seats(self) -> int:
+        return free_hall_seats(self.event_id, self.hall_capacity)
+
+
+def door_facts(
+    door_id: int, credential: str | None = None, *, nonce: str | None = None, code: str | None = None,
+    invitee_id: int | None = None,
+) -> Row | None:
+    """Everything a door request needs, in one statement: the door, its event and hall counts, the paired device
+    whose credential this is (only at its own door), the answer already given to the nonce, and the guest of the
+    ticket code or of the invitee, with their current check-in. None for an unknown door."""
+    parameters = {
+        "door_id": door_id, "credential_hash": sha256(credential) if credential else None, "nonce": nonce,
+        "code": code, "invitee_id": invitee_id,
+    }
+    return db.session.connection().execute(_door_facts_query(invitee_id is not None), parameters).first()
+
+
+@cache
+def _door_facts_query(by_invitee: bool) -> Select:
+    """door_facts' statement, built once per kind (guest by ticket code or by invitee); a None matches nothing."""
+    device, current, checkin_door = door_devices.c, checkins.alias("current_checkin"), doors.alias("checkin_door")
+    query = doors.join(events, events.c.id == doors.c.event_id).outerjoin(
+        door_devices,
+        and_(
+            device.door_id == doors.c.id, device.credential_hash == bindparam("credential_hash"),
+            device.revoked_at.is_(None),
+        ),
+    )
+    if by_invitee:
+        query = query.outerjoin(
+            invitees, and_(invitees.c.id == bindparam("invitee_id"), invitees.c.event_id == doors.c.event_id)
+        ).outerjoin(registrations, registrations.c.invitee_id == invitees.c.id)
+        ticket_columns = [null().label("ticket_id"), null().label("ticket_revoked_at")]
+    else:
+        query = (
+            query.outerjoin(tickets, tickets.c.code == bindparam("code"))
+            .outerjoin(registrations, registrations.c.id == tickets.c.registration_id)
+            .outerjoin(invitees, invitees.c.id == registrations.c.invitee_id)
+        )
+        ticket_columns = [tickets.c.id.label("ticket_id"), tickets.c.revoked_at.label("ticket_revoked_at")]
+    query = (
+        query.outerjoin(audience_groups, audience_groups.c.id == invitees.c.group_id)
+        .outerjoin(current, and_(current.c.registration_id == registrations.c.id, current.c.reverted_at.is_(None)))
+        .outerjoin(checkin_door, checkin_door.c.id == current.c.door_id)
+    )
+    earlier = select(scan_attempts.c.response).where(
+        scan_attempts.c.door_id == doors.c.id, scan_attempts.c.nonce == bindparam("nonce")
+    )
+    return select(
+        doors.c.id.label("door_id"), doors.c.name.label("door_name"), doors.c.event_id,
+        events.c.hall_capacity, events.c.checkout_enabled,
+        _present(doors.c.event_id).scalar_subquery().label("present"),
+        case((events.c.checkout_enabled, _inside(doors.c.event_id).scalar_subquery())).label("inside"),
+        device.id.label("device_id"), device.label.label("device_label"),
+        earlier.scalar_subquery().label("earlier_answer"),
+        *ticket_columns,
+        registrations.c.id.label("registration_id"), registrations.c.event_id.label("registration_event_id"),
+        registrations.c.status, registrations.c.mode,
+        invitees.c.id.label("invitee_id"), invitees.c.name.label("guest_name"),
+        audience_groups.c.name.label("group_name"),
+        current.c.id.label("checkin_id"), current.c.checked_in_at, current.c.checked_out_at,
+        checkin_door.c.name.label("checkin_door"),
+    ).select_from(query).where(doors.c.id == bindparam("door_id"))
+
+
+def is_assigned(user: User, event_id: int) -> bool:
+    return db.session.execute(
+        select(DoorStaffAssignment.id).where(
+            DoorStaffAssignment.event_id == event_id, DoorStaffAssignment.user_id == user.id
+        )
+    ).first() is not None
+
+
+def may_scan_for(user, event_id: int) -> bool:
+    """Organisers at every event; door staff at the events they are assigned to (paired devices: see door_facts)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_organiser or (user.role == Role.DOOR and is_assigned(user, event_id))
+
+
+def scanner_of(facts: Row, user: User | None) -> Scanner:
+    return Scanner(
+        facts.door_id, facts.door_name, facts.event_id, facts.hall_capacity, facts.checkout_enabled,
+        facts.device_id, facts.device_label, user,
+    )
 
 
 # --- Verdicts ---------------------------------------------------------------------------------------------
@@ -215,39 +326,44 @@ GREEN, AMBER, RED = "green", "amber", "red"
 
 @dataclass
 class Verdict:
-    """What the door sees: a verdict code, its colour, a plain reason and the guest it concerns."""
+    """What the door sees: a verdict code, its colour, a plain reason and the guest it concerns.
+
+    admission holds the columns of a new check-in, written together with the scan log (record_scan); the
+    changes say how this verdict moves the hall counts read before it.
+    """
 
     code: str
     tone: str
     title: str
     reason: str
-    registration: Registration | None = None
-    invitee: Invitee | None = None
-    checkin: CheckIn | None = None
+    guest: dict | None = None
+    checkin_id: int | None = None
+    checked_in_at: datetime | None = None
+    checked_in_door: str | None = None
     actions: list[str] = field(default_factory=list)
+    admission: dict | None = None
+    present_change: int = 0
+    inside_change: int = 0
 
-    @property
-    def failed(self) -> bool:
-        return self.tone != GREEN
-
-    def as_json(self, event: Event, nonce: str | None = None) -> dict:
-        invitee = self.invitee or (self.registration.invitee if self.registration else None)
-        guest = None
-        if invitee is not None:
-            guest = {"invitee": invitee.id, "name": invitee.name, "group": invitee.group.name if invitee.group else None}
-        checkin = self.checkin
+    def as_json(self, facts: Row, nonce: str | None) -> dict:
         return {
             "verdict": self.code,
             "tone": self.tone,
             "title": self.title,
             "reason": self.reason,
-            "guest": guest,
-            "checked_in_at": checkin.checked_in_at.isoformat() if checkin else None,
-            "checked_in_door": checkin.door.name if checkin and checkin.door else None,
+            "guest": self.guest,
+            "checked_in_at": self.checked_in_at.isoformat() if self.checked_in_at else None,
+            "checked_in_door": self.checked_in_door,
             "actions": self.actions,
-            "counts": hall_counts(event),
+            "counts": door_counts(facts, self.present_change, self.inside_change),
             "nonce": nonce,
         }
+
+
+def _guest(facts: Row) -> dict | None:
+    if facts.invitee_id is None:
+        return None
+    return {"invitee": facts.invitee_id, "name": facts.guest_name, "group": facts.group_name}
 
 
 def _time(moment: datetime) -> str:
@@ -264,98 +380,70 @@ def _unknown() -> Verdict:
     )
 
 
-@dataclass
-class Scanner:
-    """Who scans: the door, and the paired device or the logged-in account."""
-
-    door: Door
-    event: Event
-    device: DoorDevice | None = None
-    user: User | None = None
-
-    @property
-    def actor(self) -> str:
-        if self.user is not None:
-            return self.user.name
-        return _("Device %(label)s", label=self.device.label) if self.device else "System"
-
-
-def _current_checkin(registration_id: int) -> CheckIn | None:
-    return db.session.execute(
-        select(CheckIn)
-        .where(CheckIn.registration_id == registration_id, CheckIn.reverted_at.is_(None))
-        .options(joinedload(CheckIn.door))
-    ).scalar_one_or_none()
-
-
-def _ticket_for(code: str) -> Ticket | None:
-    return db.session.execute(
-        select(Ticket)
-        .where(Ticket.code == code)
-        .options(joinedload(Ticket.registration).joinedload(Registration.invitee).joinedload(Invitee.group))
-    ).scalar_one_or_none()
-
-
-def scan(scanner: Scanner, raw_code: str, *, move_to_hall: bool = False, exit_scan: bool = False) -> Verdict:
-    """The verdict for a scanned or typed code; admits the guest when the ticket is valid."""
+def ticket_code(raw_code: str) -> str | None:
+    """The canonical ticket code of what was scanned, or None if it cannot be one (a forged or misread code)."""
     code = normalize_scanned_code(raw_code)
-    if code is None or not is_well_formed(code):
+    return code if code is not None and is_well_formed(code) else None
+
+
+def scan(
+    scanner: Scanner, facts: Row, code: str | None, *, move_to_hall: bool = False, exit_scan: bool = False
+) -> Verdict:
+    """The verdict for a scanned ticket code (door_facts looked it up); admits the guest when the ticket is valid."""
+    if code is None:
         return _forged()
-    ticket = _ticket_for(code)
-    if ticket is None:
+    if facts.ticket_id is None:
         return _unknown()
-    registration = ticket.registration
-    if registration.event_id != scanner.event.id:
-        other = db.session.get(Event, registration.event_id)
+    if facts.registration_event_id != scanner.event_id:
+        title = db.session.execute(select(events.c.title).where(events.c.id == facts.registration_event_id)).scalar_one()
         return Verdict(
             "wrong_event", RED, _("Ticket for another event"),
-            _("This ticket is for “%(title)s”, not for this event.", title=other.title),
+            _("This ticket is for “%(title)s”, not for this event.", title=title),
         )
-    if registration.status in (Status.CANCELLED, Status.DECLINED):
-        return _not_admitted(registration)
-    if ticket.revoked_at is not None:
+    if facts.status in (Status.CANCELLED, Status.DECLINED):
+        return _not_admitted(facts)
+    if facts.ticket_revoked_at is not None:
         return Verdict(
             "replaced", RED, _("Ticket replaced"),
             _("This ticket was replaced by a newer one. Ask for the current ticket or search for the name."),
-            registration=registration,
+            _guest(facts),
         )
-    return _admit(scanner, registration, ticket=ticket, method="scan", move_to_hall=move_to_hall, exit_scan=exit_scan)
+    return _admit(scanner, facts, ticket_id=facts.ticket_id, method="scan", move_to_hall=move_to_hall,
+                  exit_scan=exit_scan)
 
 
-def admit_invitee(scanner: Scanner, invitee_id: int, *, move_to_hall: bool = False, exit_scan: bool = False) -> Verdict:
-    """The verdict for a guest found by name search (no ticket at hand)."""
-    invitee = db.session.get(Invitee, invitee_id)
-    if invitee is None or invitee.event_id != scanner.event.id:
+def admit_invitee(
+    scanner: Scanner, facts: Row, *, move_to_hall: bool = False, exit_scan: bool = False
+) -> Verdict:
+    """The verdict for a guest found by name search (no ticket at hand; door_facts looked up the invitee)."""
+    if facts.invitee_id is None:
         return Verdict("unknown", RED, _("Unknown guest"), _("This guest is not on the list of this event."))
-    registration = invitee.registration
-    if registration is None or registration.status in (Status.CANCELLED, Status.DECLINED):
+    if facts.registration_id is None or facts.status in (Status.CANCELLED, Status.DECLINED):
         if exit_scan:
-            return _not_inside(invitee=invitee)
-        free = free_hall_seats(scanner.event)
-        reason = _("%(name)s has no valid registration.", name=invitee.name) + " " + _seats_sentence(free)
+            return _not_inside(_guest(facts))
+        free = scanner.free_hall_seats()
+        reason = _("%(name)s has no valid registration.", name=facts.guest_name) + " " + _seats_sentence(free)
         return Verdict(
-            "not_registered", AMBER, _("Not registered"), reason, invitee=invitee,
-            actions=["walk_in"] if free else [],
+            "not_registered", AMBER, _("Not registered"), reason, _guest(facts), actions=["walk_in"] if free else []
         )
-    return _admit(scanner, registration, ticket=None, method="search", move_to_hall=move_to_hall, exit_scan=exit_scan)
+    return _admit(scanner, facts, ticket_id=None, method="search", move_to_hall=move_to_hall, exit_scan=exit_scan)
 
 
-def _not_admitted(registration: Registration) -> Verdict:
-    if registration.status == Status.CANCELLED:
+def _not_admitted(facts: Row) -> Verdict:
+    if facts.status == Status.CANCELLED:
         return Verdict(
             "cancelled", RED, _("Registration cancelled"),
-            _("This registration was cancelled. The ticket is no longer valid."), registration=registration,
+            _("This registration was cancelled. The ticket is no longer valid."), _guest(facts),
         )
     return Verdict(
         "declined", RED, _("Declined"), _("This person declined the invitation. The ticket is not valid."),
-        registration=registration,
+        _guest(facts),
     )
 
 
-def _not_inside(registration: Registration | None = None, invitee: Invitee | None = None) -> Verdict:
+def _not_inside(guest: dict | None) -> Verdict:
     return Verdict(
-        "not_inside", RED, _("Not inside"), _("This guest is not checked in, so there is nothing to check out."),
-        registration=registration, invitee=invitee,
+        "not_inside", RED, _("Not inside"), _("This guest is not checked in, so there is nothing to check out."), guest
     )
 
 
@@ -364,86 +452,91 @@ def _seats_sentence(free: int) -> str:
 
 
 def _admit(
-    scanner: Scanner, registration: Registration, *, ticket: Ticket | None, method: str, move_to_hall: bool,
-    exit_scan: bool,
+    scanner: Scanner, facts: Row, *, ticket_id: int | None, method: str, move_to_hall: bool, exit_scan: bool
 ) -> Verdict:
-    current = _current_checkin(registration.id)
+    guest = _guest(facts)
     if exit_scan:
-        return _check_out(scanner, registration, current)
-    if current is not None and current.checked_out_at is None:
-        door = current.door.name if current.door else _("the organisers' desk")
+        return _check_out(scanner, facts, guest)
+    if facts.checkin_id is not None and facts.checked_out_at is None:
+        door = facts.checkin_door or _("the organisers' desk")
         return Verdict(
             "already_checked_in", RED, _("Already checked in"),
-            _("This ticket was already checked in at %(time)s at %(door)s.", time=_time(current.checked_in_at), door=door),
-            registration=registration, checkin=current,
+            _("This ticket was already checked in at %(time)s at %(door)s.", time=_time(facts.checked_in_at), door=door),
+            guest, facts.checkin_id, facts.checked_in_at, facts.checkin_door,
         )
-    if current is not None:
-        current.checked_out_at = None
-        current.door = scanner.door
-        db.session.flush()
-        return Verdict("valid", GREEN, _("Welcome back"), _("Re-entry after leaving the hall."), registration, checkin=current)
-    if registration.status == Status.WAITING or registration.mode == Mode.STREAM:
-        verdict = _needs_hall_seat(scanner, registration, move_to_hall)
+    if facts.checkin_id is not None:
+        db.session.execute(
+            update(checkins).where(checkins.c.id == facts.checkin_id).values(checked_out_at=None, door_id=scanner.door_id)
+        )
+        return Verdict(
+            "valid", GREEN, _("Welcome back"), _("Re-entry after leaving the hall."), guest, facts.checkin_id,
+            facts.checked_in_at, scanner.door_name, inside_change=1,
+        )
+    if facts.status == Status.WAITING or facts.mode == Mode.STREAM:
+        verdict = _needs_hall_seat(scanner, facts, move_to_hall)
         if verdict is not None:
             return verdict
-    checkin = CheckIn(
-        event_id=registration.event_id, registration_id=registration.id, ticket_id=ticket.id if ticket else None,
-        door=scanner.door, device_id=scanner.device.id if scanner.device else None,
-        user_id=scanner.user.id if scanner.user else None, method=method,
+    now = utcnow()
+    admission = {
+        "event_id": scanner.event_id, "registration_id": facts.registration_id, "ticket_id": ticket_id,
+        "door_id": scanner.door_id, "device_id": scanner.device_id,
+        "user_id": scanner.user.id if scanner.user else None, "method": method, "checked_in_at": now,
+    }
+    return Verdict(
+        "valid", GREEN, _("Admitted"), _("Valid ticket: welcome!"), guest, None, now, scanner.door_name,
+        admission=admission, present_change=1, inside_change=1,
     )
-    db.session.add(checkin)
-    db.session.flush()
-    return Verdict("valid", GREEN, _("Admitted"), _("Valid ticket: welcome!"), registration, checkin=checkin)
 
 
-def _needs_hall_seat(scanner: Scanner, registration: Registration, move_to_hall: bool) -> Verdict | None:
+def _needs_hall_seat(scanner: Scanner, facts: Row, move_to_hall: bool) -> Verdict | None:
     """Amber for livestream-only and waiting guests; with move_to_hall, give them a free seat (None = admit)."""
     if move_to_hall:
-        lock_row(Event, scanner.event.id)
-        if free_hall_seats(scanner.event) > 0:
-            old = f"{registration.status}/{registration.mode}"
-            registration.status = Status.CONFIRMED
-            registration.mode = Mode.HALL
-            if registration.stream_while_waiting:
-                registration.stream_while_waiting = False
-            registration.promoted_at = utcnow()
+        lock_row(Event, scanner.event_id)
+        if scanner.free_hall_seats() > 0:
+            db.session.execute(
+                update(registrations)
+                .where(registrations.c.id == facts.registration_id)
+                .values(status=Status.CONFIRMED, mode=Mode.HALL, stream_while_waiting=False, promoted_at=utcnow())
+            )
             record(
-                "checkin.moved_to_hall", event_id=scanner.event.id, actor=scanner.actor,
-                registration_id=registration.id, before=old,
+                "checkin.moved_to_hall", event_id=scanner.event_id, actor=scanner.actor,
+                registration_id=facts.registration_id, before=f"{facts.status}/{facts.mode}",
             )
             return None
         return Verdict(
             "no_seat", RED, _("No hall seat free"), _("The hall is full. The guest can follow the livestream."),
-            registration,
+            _guest(facts),
         )
-    free = free_hall_seats(scanner.event)
+    free = scanner.free_hall_seats()
     actions = ["move_to_hall"] if free else []
-    if registration.status == Status.WAITING:
+    if facts.status == Status.WAITING:
         return Verdict(
             "waiting", AMBER, _("On the waiting list"),
             _("This guest is on the waiting list and has no hall seat yet.") + " " + _seats_sentence(free),
-            registration, actions=actions,
+            _guest(facts), actions=actions,
         )
     return Verdict(
         "stream_only", AMBER, _("Livestream only"),
         _("This guest registered for the livestream, not for the hall.") + " " + _seats_sentence(free),
-        registration, actions=actions,
+        _guest(facts), actions=actions,
     )
 
 
-def _check_out(scanner: Scanner, registration: Registration, current: CheckIn | None) -> Verdict:
-    if not scanner.event.checkout_enabled:
-        return Verdict("checkout_off", RED, _("No exit scans"), _("This event does not record exits."), registration)
-    if current is None or current.checked_out_at is not None:
-        return _not_inside(registration)
-    current.checked_out_at = utcnow()
-    db.session.flush()
-    return Verdict("checked_out", GREEN, _("Checked out"), _("Goodbye! The exit is recorded."), registration, checkin=current)
+def _check_out(scanner: Scanner, facts: Row, guest: dict | None) -> Verdict:
+    if not scanner.checkout_enabled:
+        return Verdict("checkout_off", RED, _("No exit scans"), _("This event does not record exits."), guest)
+    if facts.checkin_id is None or facts.checked_out_at is not None:
+        return _not_inside(guest)
+    db.session.execute(update(checkins).where(checkins.c.id == facts.checkin_id).values(checked_out_at=utcnow()))
+    return Verdict(
+        "checked_out", GREEN, _("Checked out"), _("Goodbye! The exit is recorded."), guest, facts.checkin_id,
+        facts.checked_in_at, facts.checkin_door, inside_change=-1,
+    )
 
 
 def walk_in(scanner: Scanner, *, name: str, email: str | None, invitee_id: int | None) -> Verdict:
     """Register a guest at the door (on the list or not) and check them in, if a hall seat is free."""
-    event = lock_row(Event, scanner.event.id)
+    event = lock_row(Event, scanner.event_id)
     invitee = db.session.get(Invitee, invitee_id) if invitee_id else None
     if invitee_id and (invitee is None or invitee.event_id != event.id):
         return Verdict("unknown", RED, _("Unknown guest"), _("This guest is not on the list of this event."))
@@ -452,25 +545,28 @@ def walk_in(scanner: Scanner, *, name: str, email: str | None, invitee_id: int |
             select(Invitee).where(Invitee.event_id == event.id, func.lower(Invitee.email) == email.lower())
         ).scalar_one_or_none()
     registration = invitee.registration if invitee else None
-    if registration is not None and registration.status == Status.CONFIRMED and registration.mode == Mode.HALL:
-        return _admit(scanner, registration, ticket=None, method="walk_in", move_to_hall=False, exit_scan=False)
-    if free_hall_seats(event) <= 0:
-        return Verdict("no_seat", RED, _("No hall seat free"), _("The hall is full. The guest can follow the livestream."), invitee=invitee)
-    if invitee is None:
-        invitee = add_invitee(
-            event, name=name, email=email or f"walk-in-{uuid.uuid4().hex}@door.invalid", source=InviteeSource.WALK_IN
-        )
+    if registration is None or registration.status != Status.CONFIRMED or registration.mode != Mode.HALL:
+        if scanner.free_hall_seats() <= 0:
+            guest = _guest(door_facts(scanner.door_id, invitee_id=invitee.id)) if invitee else None
+            return Verdict(
+                "no_seat", RED, _("No hall seat free"), _("The hall is full. The guest can follow the livestream."), guest
+            )
+        if invitee is None:
+            invitee = add_invitee(
+                event, name=name, email=email or f"walk-in-{uuid.uuid4().hex}@door.invalid", source=InviteeSource.WALK_IN
+            )
+            db.session.flush()
+        if registration is None:
+            registration = Registration(event_id=event.id, invitee=invitee, mode=Mode.HALL, status=Status.CONFIRMED)
+            db.session.add(registration)
+        else:
+            registration.status = Status.CONFIRMED
+            registration.mode = Mode.HALL
+            registration.stream_while_waiting = False
         db.session.flush()
-    if registration is None:
-        registration = Registration(event_id=event.id, invitee=invitee, mode=Mode.HALL, status=Status.CONFIRMED)
-        db.session.add(registration)
-    else:
-        registration.status = Status.CONFIRMED
-        registration.mode = Mode.HALL
-        registration.stream_while_waiting = False
-    db.session.flush()
-    record("checkin.walk_in", event_id=event.id, actor=scanner.actor, invitee_id=invitee.id)
-    return _admit(scanner, registration, ticket=None, method="walk_in", move_to_hall=False, exit_scan=False)
+        record("checkin.walk_in", event_id=event.id, actor=scanner.actor, invitee_id=invitee.id)
+    guest = door_facts(scanner.door_id, invitee_id=invitee.id)
+    return _admit(scanner, guest, ticket_id=None, method="walk_in", move_to_hall=False, exit_scan=False)
 
 
 _SQLITE_WRITER = threading.Lock()
@@ -490,27 +586,45 @@ def one_writer_per_process():
         yield
 
 
-# --- Idempotency and the scan log ---------------------------------------------------------------------------
+# --- The scan log, which also makes retries safe --------------------------------------------------------------
 
 
-def earlier_answer(door_id: int, nonce: str) -> dict | None:
-    """The answer already given to this door's nonce, for a retried request."""
-    response = db.session.execute(
-        select(ScanAttempt.response).where(ScanAttempt.door_id == door_id, ScanAttempt.nonce == nonce)
-    ).scalar_one_or_none()
-    return json.loads(response) if response is not None else None
+def record_scan(scanner: Scanner, facts: Row, nonce: str, scanned: str, verdict: Verdict) -> str:
+    """Keep the scan with its verdict and JSON answer (returned), and write the verdict's new check-in with it.
 
-
-def log_scan(scanner: Scanner, nonce: str, scanned: str, verdict: Verdict, answer: dict) -> None:
-    """Keep every scan with its verdict and answer; the (door, nonce) key makes retries safe."""
-    db.session.add(
-        ScanAttempt(
-            event_id=scanner.event.id, door_id=scanner.door.id, device_id=scanner.device.id if scanner.device else None,
-            nonce=nonce, scanned=scanned[:64], verdict=verdict.code,
-            checkin_id=verdict.checkin.id if verdict.checkin else None, response=json.dumps(answer),
+    The (door, nonce) key makes a retry find this answer; on PostgreSQL the check-in and the log row go in one
+    statement (the check-in's INSERT … RETURNING as a CTE).
+    """
+    answer = json.dumps(verdict.as_json(facts, nonce))
+    attempt = {
+        "event_id": scanner.event_id, "door_id": scanner.door_id, "device_id": scanner.device_id, "nonce": nonce,
+        "scanned": scanned[:64], "verdict": verdict.code, "response": answer, "scanned_at": utcnow(),
+    }
+    connection = db.session.connection()
+    if verdict.admission is None:
+        connection.execute(insert(scan_attempts), {**attempt, "checkin_id": verdict.checkin_id})
+    elif connection.dialect.name == "postgresql":
+        connection.execute(
+            _admit_and_log(tuple(verdict.admission), tuple(attempt)),
+            {**verdict.admission, **{f"attempt_{name}": value for name, value in attempt.items()}},
         )
+    else:
+        checkin_id = connection.execute(insert(checkins).returning(checkins.c.id), verdict.admission).scalar_one()
+        connection.execute(insert(scan_attempts), {**attempt, "checkin_id": checkin_id})
+    return answer
+
+
+@cache
+def _admit_and_log(checkin_columns: tuple[str, ...], attempt_columns: tuple[str, ...]) -> Insert:
+    """INSERT the check-in and, with its new id, the scan log row, in one PostgreSQL statement (built once)."""
+    new = (
+        insert(checkins)
+        .values({name: bindparam(name, type_=checkins.c[name].type) for name in checkin_columns})
+        .returning(checkins.c.id)
+        .cte("new_checkin")
     )
-    db.session.flush()
+    attempt = (bindparam(f"attempt_{name}", type_=scan_attempts.c[name].type) for name in attempt_columns)
+    return insert(scan_attempts).from_select([*attempt_columns, "checkin_id"], select(*attempt, new.c.id))
 
 
 # --- Undo, revert and search -----------------------------------------------------------------------------------
@@ -521,7 +635,7 @@ def undo_last(scanner: Scanner) -> CheckIn | None:
     checkin = db.session.execute(
         select(CheckIn)
         .where(
-            CheckIn.door_id == scanner.door.id, CheckIn.reverted_at.is_(None),
+            CheckIn.door_id == scanner.door_id, CheckIn.reverted_at.is_(None),
             CheckIn.checked_in_at >= utcnow() - UNDO_WINDOW,
         )
         .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc())
@@ -532,8 +646,8 @@ def undo_last(scanner: Scanner) -> CheckIn | None:
     checkin.reverted_at = utcnow()
     checkin.reverted_by_id = scanner.user.id if scanner.user else None
     record(
-        "checkin.undone", event_id=scanner.event.id, actor=scanner.actor, checkin_id=checkin.id,
-        door_id=scanner.door.id,
+        "checkin.undone", event_id=scanner.event_id, actor=scanner.actor, checkin_id=checkin.id,
+        door_id=scanner.door_id,
     )
     db.session.flush()
     return checkin
@@ -572,13 +686,13 @@ def recent_checkins(event: Event, limit: int = 50) -> list[tuple[CheckIn, Invite
     return [(checkin, invitee) for checkin, invitee in rows]
 
 
-def search_guests(event: Event, text: str) -> list[dict]:
+def search_guests(event_id: int, text: str) -> list[dict]:
     """Guests of this event whose name or e-mail contains the text (at most SEARCH_LIMIT)."""
     pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    invitees = db.session.execute(
+    found = db.session.execute(
         select(Invitee)
         .where(
-            Invitee.event_id == event.id,
+            Invitee.event_id == event_id,
             or_(func.lower(Invitee.name).like(pattern, escape="\\"), func.lower(Invitee.email).like(pattern, escape="\\")),
         )
         .options(joinedload(Invitee.group), joinedload(Invitee.registration))
@@ -587,11 +701,11 @@ def search_guests(event: Event, text: str) -> list[dict]:
     ).scalars()
     present = set(
         db.session.execute(
-            select(CheckIn.registration_id).where(CheckIn.event_id == event.id, CheckIn.reverted_at.is_(None))
+            select(CheckIn.registration_id).where(CheckIn.event_id == event_id, CheckIn.reverted_at.is_(None))
         ).scalars()
     )
     results = []
-    for invitee in invitees:
+    for invitee in found:
         registration = invitee.registration
         results.append(
             {

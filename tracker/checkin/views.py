@@ -256,16 +256,15 @@ def scanner(door_id: int):
     device = _current_device()
     if device is None and not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.path))
-    user = current_user if current_user.is_authenticated else None
-    if not services.may_scan_at(door, user, device):
+    paired_device = device if device is not None and device.door_id == door.id else None
+    if paired_device is None and not services.may_scan_for(current_user, door.event_id):
         abort(403)
-    if device is not None and device.door_id == door.id:
-        device.last_seen_at = services.utcnow()
+    if paired_device is not None:
+        paired_device.last_seen_at = services.utcnow()
     db.session.commit()
     event = door.event
     return render_template(
-        "checkin/scanner.html", door=door, event=event, counts=services.hall_counts(event),
-        paired_device=device if device and device.door_id == door.id else None,
+        "checkin/scanner.html", door=door, event=event, counts=services.hall_counts(event), paired_device=paired_device
     )
 
 
@@ -333,38 +332,43 @@ def _nonce(data: dict) -> str:
     return nonce
 
 
-def _scanner(door_id: int | None) -> Scanner:
-    door = services.door_with_event(door_id) if door_id else None
-    if door is None:
+def _door_facts(door_id: int, **lookup):
+    """door_facts for this request's device cookie; 404 for an unknown door."""
+    facts = services.door_facts(door_id, request.cookies.get(CREDENTIAL_COOKIE), **lookup)
+    if facts is None:
         raise ApiError(404, _("This door does not exist."))
-    device = _current_device()
-    user = current_user if current_user.is_authenticated else None
-    if not services.may_scan_at(door, user, device):
+    return facts
+
+
+def _scanner(facts) -> Scanner:
+    """The paired device at its own door; else the logged-in account, if it may scan at this door's event."""
+    if facts.device_id is not None:
+        return services.scanner_of(facts, None)
+    if not services.may_scan_for(current_user, facts.event_id):
         raise ApiError(403, _("This device or account may not scan at this door."))
-    return Scanner(door, door.event, device if device and device.door_id == door.id else None, user)
+    return services.scanner_of(facts, current_user._get_current_object())
 
 
-def _answer_once(door_id: int, nonce: str, scanned: str, decide) -> dict:
+def _answer_once(door_id: int, nonce: str, scanned: str, decide, **guest):
     """Run decide() once per (door, nonce): a retry gets the stored answer; a lost race is re-decided."""
     for _attempt in range(5):
         with services.one_writer_per_process():
-            answer = _try_answer(door_id, nonce, scanned, decide)
+            answer = _try_answer(door_id, nonce, scanned, decide, guest)
         if answer is not None:
-            return answer
+            return current_app.response_class(answer, mimetype="application/json")
     raise ApiError(503, _("The door is very busy. Please scan again."))
 
 
-def _try_answer(door_id: int, nonce: str, scanned: str, decide) -> dict | None:
-    """One attempt in one transaction; None when it lost a race for the unique keys."""
-    scanner = _scanner(door_id)
-    earlier = services.earlier_answer(scanner.door.id, nonce)
-    if earlier is not None:
+def _try_answer(door_id: int, nonce: str, scanned: str, decide, guest: dict) -> str | None:
+    """One attempt in one transaction: the JSON answer, or None when it lost a race for the unique keys."""
+    facts = _door_facts(door_id, nonce=nonce, **guest)
+    scanner = _scanner(facts)
+    if facts.earlier_answer is not None:
         db.session.commit()
-        return earlier
+        return facts.earlier_answer
     try:
-        verdict = decide(scanner)
-        answer = verdict.as_json(scanner.event, nonce)
-        services.log_scan(scanner, nonce, scanned, verdict, answer)
+        verdict = decide(scanner, facts)
+        answer = services.record_scan(scanner, facts, nonce, scanned, verdict)
         db.session.commit()
         return answer
     except IntegrityError:
@@ -384,18 +388,21 @@ def api_scan():
     if ("code" in data) == ("invitee" in data):
         raise ApiError(400, _("Send either “code” or “invitee”."))
     if "code" in data:
-        code = data["code"]
-        if not isinstance(code, str) or not code.strip():
+        scanned = data["code"]
+        if not isinstance(scanned, str) or not scanned.strip():
             raise ApiError(400, _("“code” must be the scanned text."))
-        code = code[:_MAX_CODE_LENGTH]
+        scanned = scanned[:_MAX_CODE_LENGTH]
+        code = services.ticket_code(scanned)
         return _answer_once(
-            door_id, nonce, code,
-            lambda scanner: services.scan(scanner, code, move_to_hall=move_to_hall, exit_scan=exit_scan),
+            door_id, nonce, scanned,
+            lambda scanner, facts: services.scan(scanner, facts, code, move_to_hall=move_to_hall, exit_scan=exit_scan),
+            code=code,
         )
     invitee_id = _whole_number(data, "invitee")
     return _answer_once(
         door_id, nonce, f"invitee:{invitee_id}",
-        lambda scanner: services.admit_invitee(scanner, invitee_id, move_to_hall=move_to_hall, exit_scan=exit_scan),
+        lambda scanner, facts: services.admit_invitee(scanner, facts, move_to_hall=move_to_hall, exit_scan=exit_scan),
+        invitee_id=invitee_id,
     )
 
 
@@ -413,7 +420,7 @@ def api_walk_in():
         raise ApiError(400, _("“email” is not a valid e-mail address."))
     return _answer_once(
         door_id, nonce, f"walk-in:{invitee_id or ''}",
-        lambda scanner: services.walk_in(scanner, name=name, email=email, invitee_id=invitee_id),
+        lambda scanner, _facts: services.walk_in(scanner, name=name, email=email, invitee_id=invitee_id),
     )
 
 
@@ -422,9 +429,9 @@ def api_walk_in():
 @limits.door_api
 def api_undo():
     data = _json_request()
-    scanner = _scanner(_whole_number(data, "door"))
-    checkin = services.undo_last(scanner)
-    counts = services.hall_counts(scanner.event)
+    facts = _door_facts(_whole_number(data, "door"))
+    checkin = services.undo_last(_scanner(facts))
+    counts = services.door_counts(_door_facts(facts.door_id) if checkin else facts)
     db.session.commit()
     if checkin is None:
         return {"undone": False, "message": _("There is no check-in of the last few minutes to undo."), "counts": counts}
@@ -432,22 +439,24 @@ def api_undo():
     return {"undone": True, "message": message, "counts": counts}
 
 
-def _scanner_from_query() -> Scanner:
-    """The scanner of a GET request, whose door is in the query string (?door=3)."""
+def _facts_from_query():
+    """door_facts of a GET request, whose door is in the query string (?door=3), after the access check."""
     door = request.args.get("door", "")
     if not (door.isascii() and door.isdigit()):
         raise ApiError(400, _("“door” must be a positive whole number."))
-    return _scanner(_whole_number({"door": int(door)}, "door"))
+    facts = _door_facts(_whole_number({"door": int(door)}, "door"))
+    _scanner(facts)
+    return facts
 
 
 @bp.get("/api/checkin/search")
 @limits.door_api
 def api_search():
-    scanner = _scanner_from_query()
+    facts = _facts_from_query()
     text = request.args.get("q", "").strip()
     if len(text) < 2 or len(text) > 100:
         raise ApiError(400, _("Type at least 2 and at most 100 characters of the name."))
-    results = services.search_guests(scanner.event, text)
+    results = services.search_guests(facts.event_id, text)
     db.session.commit()
     return {"results": results}
 
@@ -455,8 +464,7 @@ def api_search():
 @bp.get("/api/checkin/counts")
 @limits.door_api
 def api_counts():
-    scanner = _scanner_from_query()
-    counts = services.hall_counts(scanner.event)
+    counts = services.door_counts(_facts_from_query())
     db.session.commit()
     return counts
 
