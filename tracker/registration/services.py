@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..audit.services import record
 from ..database import lock_row, utcnow
@@ -92,13 +92,15 @@ def answer(invitee_id: int, choice: Choice, now: datetime | None = None) -> Outc
     registration = db.session.execute(
         select(Registration)
         .where(Registration.invitee_id == invitee.id)
+        .options(joinedload(Registration.tickets))
         .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if registration is None and choice is Choice.CANCEL:
+    ).unique().scalar_one_or_none()
+    first_answer = registration is None
+    if first_answer and choice is Choice.CANCEL:
         return Outcome(registration=None, changed=False)
-    if registration is None:
-        registration = Registration(event_id=event.id, invitee=invitee, status=Status.DECLINED)
-        db.session.add(registration)
+    if first_answer:
+        # Joins the session (through its invitee) only once decided, so it is inserted once, as decided.
+        registration = Registration(event_id=event.id, status=Status.DECLINED)
     elif _already(registration, choice):
         return Outcome(registration=registration, changed=False)
 
@@ -119,6 +121,9 @@ def answer(invitee_id: int, choice: Choice, now: datetime | None = None) -> Outc
     else:
         _set(registration, Status.CANCELLED, registration.mode)
     _sync_ticket(registration, now)
+    if first_answer:
+        registration.invitee = invitee
+        db.session.add(registration)
     db.session.flush()
     if held_hall_seat and not (registration.status == Status.CONFIRMED and registration.mode == Mode.HALL):
         promoted += fill_freed_seats(event, now)
