@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from ..database import is_postgres, utcnow
 from ..extensions import db
 from .models import MailStatus, OutboxMail
+from .services import complete_message
 
 log = logging.getLogger("tracker.mail")
 
@@ -38,6 +39,13 @@ class ClaimedMail:
     recipient: str
     message: bytes
     attempts: int
+    later_parts: dict | None = None
+
+    def data(self) -> bytes:
+        """The message as it goes over SMTP: later parts made and added, CRLF line ends."""
+        message = complete_message(self.message, self.later_parts)
+        # smtplib sends bytes as they are; SMTP wants CRLF line ends.
+        return _LINE_END.sub(b"\r\n", message)
 
 
 @dataclass
@@ -60,7 +68,7 @@ def claim_due_mails(limit: int) -> list[ClaimedMail]:
     """Mark up to `limit` due mails as sending and commit, so no other sender takes them."""
     now = utcnow()
     query = (
-        select(OutboxMail.id, OutboxMail.recipient, OutboxMail.message, OutboxMail.attempts)
+        select(OutboxMail.id, OutboxMail.recipient, OutboxMail.message, OutboxMail.attempts, OutboxMail.later_parts)
         .where(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now)
         .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
         .limit(limit)
@@ -79,7 +87,7 @@ def claim_due_mails(limit: int) -> list[ClaimedMail]:
     except BaseException:
         db.session.rollback()
         raise
-    return [ClaimedMail(row.id, row.recipient, row.message, row.attempts) for row in rows]
+    return [ClaimedMail(row.id, row.recipient, row.message, row.attempts, row.later_parts) for row in rows]
 
 
 def retry_delay(failures: int) -> timedelta:
@@ -89,8 +97,14 @@ def retry_delay(failures: int) -> timedelta:
     return timedelta(seconds=base * (1 + random.uniform(0, RETRY_JITTER)))
 
 
+class UnbuildableMail(Exception):
+    """The stored mail could not be made into a message (its later parts failed); retrying will not help."""
+
+
 def is_permanent(error: Exception) -> bool:
-    """A 5xx answer (unknown recipient, rejected message) will not get better by retrying."""
+    """A 5xx answer (unknown recipient, rejected message) or an unbuildable mail will not get better by retrying."""
+    if isinstance(error, UnbuildableMail):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
@@ -136,8 +150,12 @@ def deliver(mails: list[ClaimedMail]) -> tuple[list[int], dict[int, Exception]]:
         options = ["BODY=8BITMIME"] if connection.has_extn("8bitmime") else []
         for position, mail in enumerate(mails):
             try:
-                # smtplib sends bytes as they are; SMTP wants CRLF line ends.
-                data = _LINE_END.sub(b"\r\n", mail.message)
+                data = mail.data()
+            except Exception as error:  # a mail that cannot be made must not stop the others
+                log.exception("mail %s could not be made", mail.id)
+                errors[mail.id] = UnbuildableMail(describe(error))
+                continue
+            try:
                 connection.sendmail(envelope_sender, [mail.recipient], data, mail_options=options)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
                 errors[mail.id] = error
@@ -166,7 +184,7 @@ def record_outcome(mails: list[ClaimedMail], accepted: list[int], errors: dict[i
         db.session.execute(
             update(OutboxMail)
             .where(OutboxMail.id.in_(accepted))
-            .values(status=MailStatus.SENT, sent_at=now, message=None, claimed_at=None)
+            .values(status=MailStatus.SENT, sent_at=now, message=None, later_parts=None, claimed_at=None)
         )
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
     for mail in mails:

@@ -17,10 +17,9 @@ from ..events.models import Event, Group
 from ..extensions import db
 from ..invitees.links import personal_url
 from ..invitees.models import Invitee
-from ..mail.services import Attachment, InlineImage, new_content_id, queue_mail
+from ..mail.services import CalendarFile, LaterParts, TicketImage, new_content_id, queue_mail
 from ..tickets.calendar import event_ics
 from ..tickets.codes import new_ticket_code
-from ..tickets.qr import qr_png
 from .models import ACTIVE_STATUSES, Mode, Registration, Status, Ticket
 from .seats import HallSeats, reservations_held
 
@@ -339,8 +338,8 @@ def summary(event: Event, now: datetime | None = None) -> Summary:
 # --- Calendar and mails ---------------------------------------------------------------------------
 
 
-def calendar_file(invitee: Invitee) -> bytes:
-    """The event as an .ics file, with the personal link (and the livestream link where it applies)."""
+def calendar_event(invitee: Invitee) -> dict:
+    """event_ics() arguments: the event with the personal link (and the livestream link where it applies)."""
     event = invitee.event
     registration = invitee.registration
     watching = registration is not None and (
@@ -350,20 +349,28 @@ def calendar_file(invitee: Invitee) -> bytes:
     if watching:
         lines.append(f"Livestream: {personal_url(invitee, '/watch')}")
     lines.append(personal_url(invitee))
-    return event_ics(
-        uid=f"event-{event.id}-invitee-{invitee.id}@tracker",
-        title=event.title,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        location=event.venue,
-        description="\n\n".join(lines),
-        url=personal_url(invitee),
-        tzid=event.timezone,
-    )
+    return {
+        "uid": f"event-{event.id}-invitee-{invitee.id}@tracker",
+        "title": event.title,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "location": event.venue,
+        "description": "\n\n".join(lines),
+        "url": personal_url(invitee),
+        "tzid": event.timezone,
+    }
+
+
+def calendar_file(invitee: Invitee) -> bytes:
+    """The event as an .ics file, as the confirmation mail attaches it."""
+    return event_ics(**calendar_event(invitee))
 
 
 def _queue_registration_mail(registration: Registration, kind: str, subject):
-    """Queue templates/mail/<kind>.* for the invitee: QR ticket inline for a hall seat, .ics while active."""
+    """Queue templates/mail/<kind>.* for the invitee: QR ticket inline for a hall seat, .ics while active.
+
+    The QR image and the .ics are made by the sender (LaterParts), from what is decided here.
+    """
     invitee = registration.invitee
     context = {
         "invitee": invitee,
@@ -376,12 +383,12 @@ def _queue_registration_mail(registration: Registration, kind: str, subject):
     images = ()
     attachments = ()
     if registration.status in ACTIVE_STATUSES:
-        attachments = (Attachment("infotag.ics", calendar_file(invitee), "text", "calendar", {"method": "PUBLISH"}),)
+        attachments = (CalendarFile("infotag.ics", calendar_event(invitee)),)
     if registration.status == Status.CONFIRMED and registration.mode == Mode.HALL:
         code = registration.active_ticket.code
         cid = new_content_id()
         context.update(ticket_code=code, qr_cid=cid)
-        images = (InlineImage(cid=cid, content=qr_png(code, box_size=8)),)
+        images = (TicketImage(cid=cid, code=code),)
     return queue_mail(
         kind=kind,
         recipient=invitee.email,
@@ -391,8 +398,7 @@ def _queue_registration_mail(registration: Registration, kind: str, subject):
         context=context,
         event_id=invitee.event_id,
         invitee_id=invitee.id,
-        attachments=attachments,
-        inline_images=images,
+        later_parts=LaterParts(images=images, attachments=attachments) if images or attachments else None,
     )
 
 
