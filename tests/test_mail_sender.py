@@ -283,3 +283,43 @@ def test_a_mail_whose_parts_cannot_be_made_fails_at_once_and_the_others_go_out(m
     assert "UnbuildableMail" in by_id[broken].last_error
     assert by_id[fine].status == MailStatus.SENT
     assert len(smtp_server.messages) == 1
+
+
+def test_one_sender_delivers_over_several_connections_at_once(mail_app):
+    """Slow answers from the server overlap: the sender's connections are open and sending at the same time."""
+    import asyncio
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class SlowServer:
+        def __init__(self):
+            self.active = self.peak = 0
+            self.received = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+            await asyncio.sleep(0.02)
+            self.active -= 1
+            self.received.append((session.peer, envelope.rcpt_tos[0]))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = SlowServer()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        mail_app.config.update(MAIL_PORT=port, MAIL_BATCH_SIZE=5, MAIL_CONNECTIONS=3)
+        with mail_app.app_context():
+            queue_plain(14)
+            first = send_due_batch()
+            assert (first.sent, first.retrying, first.failed) == (14, 0, 0)
+            assert all(mail.status == MailStatus.SENT for mail in mails())
+    finally:
+        controller.stop()
+    assert handler.peak >= 2, "the connections overlap"
+    assert len({peer for peer, _ in handler.received}) == 3, "5 + 5 + 4 mails, one connection each"
+    assert sorted(recipient for _, recipient in handler.received) == sorted(f"person{n}@muenchen.example" for n in range(14))
