@@ -98,7 +98,7 @@ def answer(invitee_id: int, choice: Choice, now: datetime | None = None) -> Outc
     if first_answer and choice is Choice.CANCEL:
         return Outcome(registration=None, changed=False)
     if first_answer:
-        # Joins the session (through its invitee) only once decided, so it is inserted once, as decided.
+        # Added to the session only once decided, so it is inserted once, as decided (no INSERT then UPDATE).
         registration = Registration(event_id=event.id, status=Status.DECLINED)
     elif _already(registration, choice):
         return Outcome(registration=registration, changed=False)
