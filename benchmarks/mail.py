@@ -6,10 +6,10 @@ is dropped afterwards), adds one event with --invitees invitees, and then
    advance_batch() one chunk per transaction (TRACKER_MAIL_INVITATION_CHUNK) until finished; it prints
    the total time and the slowest chunk (the longest a request of the progress page takes);
 2. delivers --mails of those mails with --senders sender processes (each claims MAIL_BATCH_SIZE mails
-   per SMTP connection) to an SMTP sink (aiosmtpd in its own process on a free 127.0.0.1 port), and
+   per SMTP connection and uses --connections connections at once) to an SMTP sink (aiosmtpd in its own process on a free 127.0.0.1 port), and
    prints mails per second; bounded by --seconds.
 
-    .venv/bin/python benchmarks/mail.py [--invitees 40000] [--mails 5000] [--senders 1] [--seconds 60]
+    .venv/bin/python benchmarks/mail.py [--invitees 40000] [--mails 5000] [--senders 1] [--connections 4] [--seconds 60]
         [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--skip-sqlite] [--skip-postgres]
 """
 import argparse
@@ -42,8 +42,8 @@ from tracker.mail.sender import send_due_batch  # noqa: E402
 SECRET_KEY = "benchmark-secret-" + "k" * 32
 
 
-def run_sink(port_value, count, ready, stop) -> None:
-    """An SMTP server that only counts what it accepts (runs in its own process)."""
+def run_sink(port_value, count, ready, stop, cpu_seconds) -> None:
+    """An SMTP server that only counts what it accepts (runs in its own process); reports its CPU time."""
     import socket
 
     from aiosmtpd.controller import Controller
@@ -60,14 +60,17 @@ def run_sink(port_value, count, ready, stop) -> None:
     controller = Controller(Counter(), hostname="127.0.0.1", port=port)
     controller.start()
     port_value.value = port
+    began = time.process_time()
     ready.set()
     stop.wait()
+    cpu_seconds.value = time.process_time() - began
     controller.stop()
 
 
-def make_app(database_url: str, smtp_port: int = 1):
+def make_app(database_url: str, smtp_port: int = 1, connections: int = 4):
     return create_app(
         {
+            "MAIL_CONNECTIONS": connections,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": SECRET_KEY,
             "RATELIMIT_ENABLED": False,
@@ -139,9 +142,11 @@ def queue_batch(database_url: str, event_id: int) -> dict:
     }
 
 
-def sender_process(database_url: str, smtp_port: int, count, target: int, deadline: float, cpu_seconds) -> None:
+def sender_process(
+    database_url: str, smtp_port: int, connections: int, count, target: int, deadline: float, cpu_seconds
+) -> None:
     """One mail sender: claim and deliver batches until the sink has `target` mails or time is up."""
-    app = make_app(database_url, smtp_port)
+    app = make_app(database_url, smtp_port, connections)
     with app.app_context():
         began = time.process_time()
         while count.value < target and time.time() < deadline:
@@ -152,18 +157,20 @@ def sender_process(database_url: str, smtp_port: int, count, target: int, deadli
         db.engine.dispose()
 
 
-def deliver(database_url: str, mails: int, senders: int, seconds: float) -> dict:
+def deliver(database_url: str, mails: int, senders: int, connections: int, seconds: float) -> dict:
     """Mails per second from `senders` sender processes into a counting SMTP sink in another process."""
     context = multiprocessing.get_context("spawn")
     port, count, ready, stop = context.Value("i", 0), context.Value("i", 0), context.Event(), context.Event()
-    cpu_seconds = context.Value("d", 0.0)
-    sink = context.Process(target=run_sink, args=(port, count, ready, stop))
+    cpu_seconds, sink_cpu_seconds = context.Value("d", 0.0), context.Value("d", 0.0)
+    sink = context.Process(target=run_sink, args=(port, count, ready, stop, sink_cpu_seconds))
     sink.start()
     ready.wait(10)
     began = time.perf_counter()
     deadline = time.time() + seconds
     workers = [
-        context.Process(target=sender_process, args=(database_url, port.value, count, mails, deadline, cpu_seconds))
+        context.Process(
+            target=sender_process, args=(database_url, port.value, connections, count, mails, deadline, cpu_seconds)
+        )
         for _ in range(senders)
     ]
     for worker in workers:
@@ -179,6 +186,7 @@ def deliver(database_url: str, mails: int, senders: int, seconds: float) -> dict
         "seconds": elapsed,
         "per_second": delivered / elapsed,
         "sender_cpu_ms": cpu_seconds.value * 1000 / max(delivered, 1),
+        "sink_cpu_ms": sink_cpu_seconds.value * 1000 / max(delivered, 1),
     }
 
 
@@ -207,11 +215,11 @@ def run(label: str, database_url: str, args) -> None:
         f"p50 {queued['chunk_p50'] * 1000:.0f} ms, slowest {queued['chunk_max'] * 1000:.0f} ms; "
         f"CPU {queued['cpu_ms']:.2f} ms per mail"
     )
-    delivered = deliver(database_url, min(args.mails, queued["queued"]), args.senders, args.seconds)
+    delivered = deliver(database_url, min(args.mails, queued["queued"]), args.senders, args.connections, args.seconds)
     print(
         f"{label}: delivered {delivered['delivered']:,} mails in {delivered['seconds']:.1f} s with "
-        f"{args.senders} sender(s): {delivered['per_second']:.0f} mails/s "
-        f"(sender CPU {delivered['sender_cpu_ms']:.2f} ms per mail)"
+        f"{args.senders} sender(s) x {args.connections} SMTP connection(s): {delivered['per_second']:.0f} mails/s "
+        f"(CPU per mail: sender {delivered['sender_cpu_ms']:.2f} ms, SMTP sink {delivered['sink_cpu_ms']:.2f} ms)"
     )
 
 
@@ -220,6 +228,7 @@ def main() -> None:
     parser.add_argument("--invitees", type=int, default=40_000)
     parser.add_argument("--mails", type=int, default=5_000)
     parser.add_argument("--senders", type=int, default=1)
+    parser.add_argument("--connections", type=int, default=4, help="SMTP connections per sender (MAIL_CONNECTIONS)")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--skip-sqlite", action="store_true")

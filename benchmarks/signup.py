@@ -7,6 +7,14 @@ does). Prints sign-ups per second and p50/p95/p99 latency of the answer POSTs an
 Bounded by --signups and --seconds; everything is removed afterwards.
 
     .venv/bin/python benchmarks/signup.py --clients 32 --signups 2000 --seconds 90
+    .venv/bin/python benchmarks/signup.py --clients 32 --think 2 --signups 600 --seconds 60
+
+The first is a closed loop (saturation: with 32 clients, latency is 32 / throughput). With --think,
+each client pauses before every sign-up (exponential, mean --think seconds), which offers a stated
+load of about clients / think sign-ups per second and shows the latency at that load.
+--in-process measures the cost per request instead (CPU time and SQL statements, no HTTP):
+
+    .venv/bin/python benchmarks/signup.py --in-process --signups 400 --warmup 50
 """
 import argparse
 import http.client
@@ -32,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from tracker import create_app  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
 #: What the clients answer: most want a seat, some the livestream, a few decline.
 CHOICES = ["hall"] * 7 + ["stream"] * 2 + ["decline"]
 
@@ -79,9 +87,12 @@ def prepare(url: str, secret: str, invitees: int, capacity: int) -> list[str]:
 class Client(threading.Thread):
     """One person after another: open the personal page, then answer."""
 
-    def __init__(self, port: int, work: list[str], lock: threading.Lock, deadline: float, results: dict):
+    def __init__(self, port: int, work: list[str], lock: threading.Lock, deadline: float, results: dict,
+                 think: float = 0.0):
         super().__init__(daemon=True)
         self.port, self.work, self.lock, self.deadline, self.results = port, work, lock, deadline, results
+        #: Mean pause (exponentially distributed) before each sign-up: 0 is a closed loop.
+        self.think = think
         self.connection = None
 
     def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None):
@@ -104,6 +115,8 @@ class Client(threading.Thread):
 
     def run(self):
         while time.monotonic() < self.deadline:
+            if self.think:
+                time.sleep(min(random.expovariate(1 / self.think), max(0.0, self.deadline - time.monotonic())))
             with self.lock:
                 if not self.work:
                     return
@@ -115,11 +128,11 @@ class Client(threading.Thread):
             cookie = next(
                 (c.split(";", 1)[0] for c in response.msg.get_all("Set-Cookie") or [] if c.startswith("session=")), ""
             )
-            csrf = CSRF.search(page.decode())
+            csrf = CSRF.search(page)
             if response.status != 200 or not csrf:
                 self.results["errors"].append(f"GET {response.status}")
                 continue
-            body = urlencode({"csrf_token": csrf.group(1), "choice": random.choice(CHOICES)})
+            body = urlencode({"csrf_token": csrf.group(1).decode(), "choice": random.choice(CHOICES)})
             headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
             started = time.perf_counter()
             response, _ = self.request("POST", path, body, headers)
@@ -129,6 +142,49 @@ class Client(threading.Thread):
                 continue
             self.results["page"].append(page_seconds)
             self.results["answer"].append(answer_seconds)
+
+
+def measure_in_process(url: str, secret: str, tokens: list[str], warmup: int) -> None:
+    """CPU time and SQL statements per page GET and answer POST through the app itself (no HTTP, no gunicorn),
+    and the CPU the mail sender spends making each queued mail's later parts (QR image, .ics)."""
+    from sqlalchemy import event as sa_event
+
+    from tracker.mail.models import OutboxMail
+    from tracker.mail.services import complete_message
+
+    os.environ.update(TRACKER_DATABASE_URL=url, TRACKER_SECRET_KEY=secret, TRACKER_BASE_URL="http://127.0.0.1:8000")
+    app = create_app()
+    statements = [0]
+    with app.app_context():
+        sa_event.listen(db.engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
+    totals = {"page GET": [0.0, 0], "answer POST": [0.0, 0]}
+    for number, token in enumerate(tokens):
+        client = app.test_client()
+        for name, request in (("page GET", lambda: client.get(f"/t/{token}")),
+                              ("answer POST", lambda: client.post(f"/t/{token}", data=form))):
+            before, cpu = statements[0], time.process_time()
+            response = request()
+            cpu, counted = time.process_time() - cpu, statements[0] - before
+            if name == "page GET":
+                form = {"csrf_token": CSRF.search(response.data).group(1).decode(), "choice": random.choice(CHOICES)}
+            elif response.status_code != 302:
+                raise SystemExit(f"answer POST gave {response.status_code}")
+            if number >= warmup:
+                totals[name][0] += cpu
+                totals[name][1] += counted
+    measured = len(tokens) - warmup
+    print(f"in-process, PostgreSQL, {measured} sign-ups after {warmup} for warm-up:")
+    for name, (cpu, counted) in totals.items():
+        print(f"{name:12s} {cpu / measured * 1000:6.2f} ms CPU  {counted / measured:4.1f} SQL statements per request")
+    with app.app_context():
+        mails = db.session.execute(db.select(OutboxMail.message, OutboxMail.later_parts)).all()
+        cpu = time.process_time()
+        for message, later_parts in mails:
+            complete_message(message, later_parts)
+        cpu = time.process_time() - cpu
+        print(f"mail sender: {cpu / len(mails) * 1000:.2f} ms CPU per queued mail to make its later parts "
+              f"({sum(1 for _, parts in mails if parts)} of {len(mails)} have some)")
+        db.engine.dispose()
 
 
 def run(args) -> None:
@@ -142,6 +198,9 @@ def run(args) -> None:
     server = None
     try:
         tokens = prepare(url, secret, args.signups + args.warmup, args.capacity)
+        if args.in_process:
+            measure_in_process(url, secret, tokens, args.warmup)
+            return
         port = free_port()
         env = dict(
             os.environ,
@@ -160,8 +219,9 @@ def run(args) -> None:
             work = [tokens.pop() for _ in range(count)]
             results = {"page": [], "answer": [], "errors": []}
             deadline = time.monotonic() + args.seconds
-            clients = [Client(port, work, lock, deadline, results) for _ in range(args.clients)]
-            cpu_before = worker_cpu_seconds(server.pid)
+            think = args.think if phase == "measured" else 0.0
+            clients = [Client(port, work, lock, deadline, results, think) for _ in range(args.clients)]
+            cpu_before, own_cpu_before = worker_cpu_seconds(server.pid), time.process_time()
             started = time.perf_counter()
             for client in clients:
                 client.start()
@@ -169,7 +229,8 @@ def run(args) -> None:
                 client.join(args.seconds + 60)
             elapsed = time.perf_counter() - started
             if phase == "measured":
-                report(args, results, elapsed, worker_cpu_seconds(server.pid) - cpu_before)
+                report(args, results, elapsed, worker_cpu_seconds(server.pid) - cpu_before,
+                       time.process_time() - own_cpu_before)
         check_seats(url, args.capacity)
     finally:
         if server is not None:
@@ -201,14 +262,20 @@ def wait_until_up(port: int) -> None:
     raise SystemExit("gunicorn did not start")
 
 
-def report(args, results: dict, elapsed: float, cpu_seconds: float) -> None:
+def report(args, results: dict, elapsed: float, cpu_seconds: float, own_cpu_seconds: float) -> None:
     answers, pages = results["answer"], results["page"]
+    if args.think:
+        load = (f"PACED: each client pauses {args.think:g} s on average (exponential) before a sign-up, "
+                f"so about {args.clients / args.think:.1f} sign-ups/s are offered (less while responses take long)")
+    else:
+        load = "CLOSED LOOP: each client sends the next request as soon as the last returns (saturation)"
     print(f"clients={args.clients} gunicorn {args.workers} workers x {args.threads} threads ({args.worker_class}), "
-          f"PostgreSQL, hall capacity {args.capacity}")
+          f"PostgreSQL, hall capacity {args.capacity}\n{load}")
     print(f"sign-ups: {len(answers)} in {elapsed:.1f} s = {len(answers) / elapsed:.1f} per second "
           f"(each a page GET plus an answer POST); errors: {len(results['errors'])} {sorted(set(results['errors']))}")
     if answers:
         print(f"gunicorn CPU per sign-up (GET + POST): {cpu_seconds / len(answers) * 1000:.1f} ms; "
+              f"load generator {own_cpu_seconds / len(answers) * 1000:.1f} ms; "
               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for name, values in (("answer POST", answers), ("page GET", pages)):
         if values:
@@ -236,6 +303,10 @@ def main() -> None:
     parser.add_argument("--signups", type=int, default=2000, help="measured sign-ups (upper bound)")
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=90, help="time limit of the measured phase")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a client pauses before each measured sign-up (0: closed loop)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="measure CPU time and SQL statements per request through the app itself, without gunicorn")
     parser.add_argument("--capacity", type=int, default=800)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)

@@ -231,3 +231,95 @@ def test_loop_sends_and_stops_cleanly_on_sigterm(app_factory, smtp_server, tmp_p
 def test_a_batch_size_below_one_stops_start_up(tmp_path):
     with pytest.raises(ConfigError, match="MAIL_BATCH_SIZE must be at least 1"):
         create_app({"SECRET_KEY": "s" * 40, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", "MAIL_BATCH_SIZE": 0})
+
+
+def test_confirmation_arrives_with_the_qr_image_and_calendar_made_by_the_sender(mail_app, smtp_server):
+    from icalendar import Calendar
+
+    from tracker.registration.services import Choice, answer
+    from tracker.tickets.qr import qr_png
+
+    with mail_app.test_request_context():
+        event = make_event(title="Infotag Digitalisierung")
+        invitee = make_invitee(event, email="anna@muenchen.example")
+        answer(invitee.id, Choice.HALL)
+        db.session.commit()
+        [queued] = mails()
+        code = invitee.registration.active_ticket.code
+        assert queued.later_parts is not None, "the request stores the recipe, not the image"
+        assert b"image/png" not in queued.message and b"text/calendar" not in queued.message
+        assert send_all_due().sent == 1
+        [sent] = mails()
+        assert sent.message is None and sent.later_parts is None, "both hold the personal link"
+        starts_at = event.starts_at
+    [message] = smtp_server.messages
+    assert message["To"] == "anna@muenchen.example"
+    assert message["Message-ID"] == queued.message_id
+    assert "Infotag Digitalisierung" in message["Subject"]
+    [image] = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert image.get_content() == qr_png(code, box_size=8)
+    html = message.get_body(("html",)).get_content()
+    assert f'src="cid:{image["Content-ID"].strip("<>")}"' in html
+    [ics] = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+    assert ics.get_filename() == "infotag.ics"
+    [vevent] = Calendar.from_ical(ics.get_content()).walk("VEVENT")
+    assert str(vevent["summary"]) == "Infotag Digitalisierung"
+    assert vevent.decoded("dtstart") == starts_at
+
+
+def test_a_mail_whose_parts_cannot_be_made_fails_at_once_and_the_others_go_out(mail_app, smtp_server):
+    with mail_app.app_context():
+        broken, fine = queue_plain(2)
+        db.session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id == broken)
+            .values(later_parts={"images": [{"cid": "x", "code": "lower-case"}], "attachments": []})
+        )
+        db.session.commit()
+        report = send_all_due()
+        assert (report.sent, report.retrying, report.failed) == (1, 0, 1)
+        by_id = {mail.id: mail for mail in mails()}
+    assert by_id[broken].status == MailStatus.FAILED
+    assert "UnbuildableMail" in by_id[broken].last_error
+    assert by_id[fine].status == MailStatus.SENT
+    assert len(smtp_server.messages) == 1
+
+
+def test_one_sender_delivers_over_several_connections_at_once(mail_app):
+    """Slow answers from the server overlap: the sender's connections are open and sending at the same time."""
+    import asyncio
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class SlowServer:
+        def __init__(self):
+            self.active = self.peak = 0
+            self.received = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+            await asyncio.sleep(0.02)
+            self.active -= 1
+            self.received.append((session.peer, envelope.rcpt_tos[0]))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = SlowServer()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        mail_app.config.update(MAIL_PORT=port, MAIL_BATCH_SIZE=5, MAIL_CONNECTIONS=3)
+        with mail_app.app_context():
+            queue_plain(14)
+            first = send_due_batch()
+            assert (first.sent, first.retrying, first.failed) == (14, 0, 0)
+            assert all(mail.status == MailStatus.SENT for mail in mails())
+    finally:
+        controller.stop()
+    assert handler.peak >= 2, "the connections overlap"
+    assert len({peer for peer, _ in handler.received}) == 3, "5 + 5 + 4 mails, one connection each"
+    assert sorted(recipient for _, recipient in handler.received) == sorted(f"person{n}@muenchen.example" for n in range(14))

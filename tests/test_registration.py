@@ -11,6 +11,7 @@ from tracker.audit.models import AuditEntry
 from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.mail.models import OutboxMail
+from tracker.mail.services import complete_message
 from tracker.registration import services
 from tracker.registration.models import Registration, Ticket
 from tracker.registration.services import AnswerRefused, Choice
@@ -47,7 +48,8 @@ def mails(kind=None, recipient=None):
 
 
 def parse(mail: OutboxMail):
-    return email.message_from_bytes(mail.message, policy=policy.default)
+    """The mail as the sender delivers it (QR image and calendar file made from the stored recipe)."""
+    return email.message_from_bytes(complete_message(mail.message, mail.later_parts), policy=policy.default)
 
 
 def fill_hall(event, count, group=None):

@@ -19,6 +19,7 @@ ENV_SETTINGS: dict[str, type] = {
     "MAIL_SENDER": str,
     "MAIL_POLL_INTERVAL": int,
     "MAIL_BATCH_SIZE": int,
+    "MAIL_CONNECTIONS": int,
     "MAIL_MAX_ATTEMPTS": int,
     "MAIL_RETRY_BASE_SECONDS": int,
     "MAIL_RETRY_MAX_SECONDS": int,
@@ -49,9 +50,11 @@ DEFAULTS = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_SENDER": "Infotag <infotag@localhost>",
-    # The mail sender: seconds between polls of the outbox (--loop), mails claimed per SMTP connection.
+    # The mail sender: seconds between polls of the outbox (--loop), mails claimed per SMTP connection,
+    # and SMTP connections one sender delivers over at once (each in its own thread).
     "MAIL_POLL_INTERVAL": 5,
     "MAIL_BATCH_SIZE": 50,
+    "MAIL_CONNECTIONS": 4,
     # Retries: the n-th failure waits BASE * 2**(n-1) seconds (at most MAX, plus up to 25 % jitter);
     # after MAX_ATTEMPTS failures the mail is given up as failed.
     "MAIL_MAX_ATTEMPTS": 8,
@@ -156,7 +159,7 @@ def finalize(config, instance_path: str) -> None:
         config["SECRET_KEY"] = instance_secret_key(instance_path)
     if len(config["SECRET_KEY"]) < 16:
         raise ConfigError("TRACKER_SECRET_KEY is too short: use at least 32 random characters.")
-    for name in ("MAIL_POLL_INTERVAL", "MAIL_BATCH_SIZE", "MAIL_MAX_ATTEMPTS", "MAIL_SMTP_TIMEOUT", "MAIL_INVITATION_CHUNK"):
+    for name in ("MAIL_POLL_INTERVAL", "MAIL_BATCH_SIZE", "MAIL_CONNECTIONS", "MAIL_MAX_ATTEMPTS", "MAIL_SMTP_TIMEOUT", "MAIL_INVITATION_CHUNK"):
         if config[name] < 1:
             raise ConfigError(f"{ENV_PREFIX}{name} must be at least 1.")
     if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):

@@ -40,11 +40,15 @@ def personal_token(invitee: Invitee) -> str:
     return _derive_token(invitee.link_nonce)
 
 
-def find_by_token(token: str) -> Invitee | None:
-    """The invitee whose link this is, or None for an unknown, mistyped or revoked token."""
+def find_by_token(token: str, *load_options) -> Invitee | None:
+    """The invitee whose link this is, or None for an unknown, mistyped or revoked token.
+
+    `load_options` (e.g. joinedload(Invitee.event)) load what the page needs in the same statement.
+    """
     if not token or len(token) > 64:
         return None
-    return db.session.execute(select(Invitee).where(Invitee.token_hash == token_hash(token))).scalar_one_or_none()
+    query = select(Invitee).where(Invitee.token_hash == token_hash(token)).options(*load_options)
+    return db.session.execute(query).scalar_one_or_none()
 
 
 def personal_url(invitee: Invitee, suffix: str = "") -> str:

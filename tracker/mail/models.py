@@ -35,6 +35,9 @@ class OutboxMail(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     #: The complete MIME message; cleared once sent, as it holds the personal link.
     message: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: Parts the sender makes and adds at delivery (QR image, calendar file): a recipe, see LaterParts.
+    #: Cleared once sent, like the message, as it holds the personal link.
+    later_parts: Mapped[dict | None] = mapped_column(JSON)
     #: Message-ID header, the same on every attempt.
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     #: queued, sending, sent or failed (gave up).

@@ -5,13 +5,15 @@ hears of it, and marked `sent` once the server accepted it. A sender that dies b
 the two leaves the mail `sending`; after MAIL_SENDING_TIMEOUT organisers see it as
 uncertain and decide whether to send it again. Several senders may run at once: each
 claims its own mails (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serializes the claim
-with BEGIN IMMEDIATE).
+with BEGIN IMMEDIATE). Within one sender, the claimed mails go out over several SMTP
+connections in threads; the database work (claiming, recording) stays in the sender's thread.
 """
 import logging
 import random
 import re
 import smtplib
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
@@ -23,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 from ..database import is_postgres, utcnow
 from ..extensions import db
 from .models import MailStatus, OutboxMail
+from .services import complete_message
 
 log = logging.getLogger("tracker.mail")
 
@@ -38,6 +41,13 @@ class ClaimedMail:
     recipient: str
     message: bytes
     attempts: int
+    later_parts: dict | None = None
+
+    def data(self) -> bytes:
+        """The message as it goes over SMTP: later parts made and added, CRLF line ends."""
+        message = complete_message(self.message, self.later_parts)
+        # smtplib sends bytes as they are; SMTP wants CRLF line ends.
+        return _LINE_END.sub(b"\r\n", message)
 
 
 @dataclass
@@ -60,7 +70,7 @@ def claim_due_mails(limit: int) -> list[ClaimedMail]:
     """Mark up to `limit` due mails as sending and commit, so no other sender takes them."""
     now = utcnow()
     query = (
-        select(OutboxMail.id, OutboxMail.recipient, OutboxMail.message, OutboxMail.attempts)
+        select(OutboxMail.id, OutboxMail.recipient, OutboxMail.message, OutboxMail.attempts, OutboxMail.later_parts)
         .where(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now)
         .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
         .limit(limit)
@@ -79,7 +89,7 @@ def claim_due_mails(limit: int) -> list[ClaimedMail]:
     except BaseException:
         db.session.rollback()
         raise
-    return [ClaimedMail(row.id, row.recipient, row.message, row.attempts) for row in rows]
+    return [ClaimedMail(row.id, row.recipient, row.message, row.attempts, row.later_parts) for row in rows]
 
 
 def retry_delay(failures: int) -> timedelta:
@@ -89,8 +99,14 @@ def retry_delay(failures: int) -> timedelta:
     return timedelta(seconds=base * (1 + random.uniform(0, RETRY_JITTER)))
 
 
+class UnbuildableMail(Exception):
+    """The stored mail could not be made into a message (its later parts failed); retrying will not help."""
+
+
 def is_permanent(error: Exception) -> bool:
-    """A 5xx answer (unknown recipient, rejected message) will not get better by retrying."""
+    """A 5xx answer (unknown recipient, rejected message) or an unbuildable mail will not get better by retrying."""
+    if isinstance(error, UnbuildableMail):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
@@ -106,17 +122,44 @@ def describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:1000]
 
 
-def open_connection() -> smtplib.SMTP:
-    config = current_app.config
-    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    connection = smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_SMTP_TIMEOUT"])
+@dataclass(frozen=True)
+class SmtpSettings:
+    """What a delivery thread needs from the configuration (threads have no app context)."""
+
+    server: str
+    port: int
+    timeout: int
+    use_ssl: bool
+    use_tls: bool
+    username: str | None
+    password: str | None
+    envelope_sender: str
+
+    @classmethod
+    def from_config(cls) -> "SmtpSettings":
+        config = current_app.config
+        return cls(
+            server=config["MAIL_SERVER"],
+            port=config["MAIL_PORT"],
+            timeout=config["MAIL_SMTP_TIMEOUT"],
+            use_ssl=config["MAIL_USE_SSL"],
+            use_tls=config["MAIL_USE_TLS"],
+            username=config["MAIL_USERNAME"],
+            password=config["MAIL_PASSWORD"],
+            envelope_sender=parseaddr(config["MAIL_SENDER"])[1],
+        )
+
+
+def open_connection(settings: SmtpSettings) -> smtplib.SMTP:
+    smtp_class = smtplib.SMTP_SSL if settings.use_ssl else smtplib.SMTP
+    connection = smtp_class(settings.server, settings.port, timeout=settings.timeout)
     try:
         connection.ehlo()
-        if config["MAIL_USE_TLS"]:
+        if settings.use_tls:
             connection.starttls()
             connection.ehlo()
-        if config["MAIL_USERNAME"]:
-            connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        if settings.username:
+            connection.login(settings.username, settings.password or "")
     except BaseException:
         connection.close()
         raise
@@ -124,21 +167,49 @@ def open_connection() -> smtplib.SMTP:
 
 
 def deliver(mails: list[ClaimedMail]) -> tuple[list[int], dict[int, Exception]]:
+    """Hand the mails to the SMTP server, MAIL_BATCH_SIZE per connection, over up to MAIL_CONNECTIONS at once.
+
+    One connection answers one command at a time (smtplib has no pipelining), so a single
+    connection waits for four round trips per mail; several connections in threads overlap
+    those waits. Ids accepted, and errors by id.
+    """
+    settings = SmtpSettings.from_config()
+    size = current_app.config["MAIL_BATCH_SIZE"]
+    slices = [mails[start:start + size] for start in range(0, len(mails), size)]
+    accepted: list[int] = []
+    errors: dict[int, Exception] = {}
+    if len(slices) == 1:
+        outcomes = [deliver_over_one_connection(slices[0], settings)]
+    else:
+        with ThreadPoolExecutor(max_workers=len(slices), thread_name_prefix="smtp") as pool:
+            outcomes = list(pool.map(deliver_over_one_connection, slices, [settings] * len(slices)))
+    for slice_accepted, slice_errors in outcomes:
+        accepted += slice_accepted
+        errors.update(slice_errors)
+    return accepted, errors
+
+
+def deliver_over_one_connection(
+    mails: list[ClaimedMail], settings: SmtpSettings
+) -> tuple[list[int], dict[int, Exception]]:
     """Hand the mails to the SMTP server over one connection: ids accepted, and errors by id."""
     accepted: list[int] = []
     errors: dict[int, Exception] = {}
-    envelope_sender = parseaddr(current_app.config["MAIL_SENDER"])[1]
     try:
-        connection = open_connection()
+        connection = open_connection(settings)
     except (OSError, smtplib.SMTPException) as error:
         return accepted, {mail.id: error for mail in mails}
     try:
         options = ["BODY=8BITMIME"] if connection.has_extn("8bitmime") else []
         for position, mail in enumerate(mails):
             try:
-                # smtplib sends bytes as they are; SMTP wants CRLF line ends.
-                data = _LINE_END.sub(b"\r\n", mail.message)
-                connection.sendmail(envelope_sender, [mail.recipient], data, mail_options=options)
+                data = mail.data()
+            except Exception as error:  # a mail that cannot be made must not stop the others
+                log.exception("mail %s could not be made", mail.id)
+                errors[mail.id] = UnbuildableMail(describe(error))
+                continue
+            try:
+                connection.sendmail(settings.envelope_sender, [mail.recipient], data, mail_options=options)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
                 errors[mail.id] = error
                 connection.rset()
@@ -166,7 +237,7 @@ def record_outcome(mails: list[ClaimedMail], accepted: list[int], errors: dict[i
         db.session.execute(
             update(OutboxMail)
             .where(OutboxMail.id.in_(accepted))
-            .values(status=MailStatus.SENT, sent_at=now, message=None, claimed_at=None)
+            .values(status=MailStatus.SENT, sent_at=now, message=None, later_parts=None, claimed_at=None)
         )
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
     for mail in mails:
@@ -191,8 +262,8 @@ def record_outcome(mails: list[ClaimedMail], accepted: list[int], errors: dict[i
 
 
 def send_due_batch() -> DeliveryReport:
-    """Claim one batch of due mails and deliver it over one SMTP connection."""
-    mails = claim_due_mails(current_app.config["MAIL_BATCH_SIZE"])
+    """Claim due mails, MAIL_BATCH_SIZE for each of MAIL_CONNECTIONS connections, and deliver them."""
+    mails = claim_due_mails(current_app.config["MAIL_BATCH_SIZE"] * current_app.config["MAIL_CONNECTIONS"])
     if not mails:
         return DeliveryReport()
     accepted, errors = deliver(mails)

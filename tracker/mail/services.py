@@ -1,6 +1,7 @@
 """Writing mails into the outbox, in the caller's transaction; the sender delivers them later."""
 from dataclasses import dataclass, field
-from email import encoders
+from datetime import datetime
+from email import encoders, message_from_bytes
 from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
@@ -15,6 +16,8 @@ from flask_babel import force_locale
 
 from ..database import utcnow
 from ..extensions import db
+from ..tickets.calendar import event_ics
+from ..tickets.qr import qr_png
 from .models import OutboxMail
 
 
@@ -34,6 +37,69 @@ class InlineImage:
     cid: str
     content: bytes
     subtype: str = "png"
+
+
+@dataclass(frozen=True)
+class TicketImage:
+    """The QR image of a ticket code inside the HTML part (cid:<cid>), made by the sender."""
+
+    cid: str
+    code: str
+
+    def made(self) -> InlineImage:
+        return InlineImage(self.cid, qr_png(self.code, box_size=8))
+
+
+@dataclass(frozen=True)
+class CalendarFile:
+    """An .ics attachment (METHOD:PUBLISH), made by the sender from event_ics()'s arguments."""
+
+    filename: str
+    event: dict
+
+    def made(self) -> Attachment:
+        return Attachment(self.filename, event_ics(**self.event), "text", "calendar", {"method": "PUBLISH"})
+
+
+@dataclass(frozen=True)
+class LaterParts:
+    """Parts of a mail that are costly to make (QR image, calendar file) and only needed for delivery.
+
+    The request stores this recipe with the mail in the same transaction; the sender makes the parts
+    and adds them to the stored text and HTML (see complete_message), so the answer does not wait for them.
+    """
+
+    images: tuple[TicketImage, ...] = ()
+    attachments: tuple[CalendarFile, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "images": [{"cid": image.cid, "code": image.code} for image in self.images],
+            "attachments": [
+                {"filename": file.filename, "event": _json_values(file.event)} for file in self.attachments
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "LaterParts":
+        return cls(
+            images=tuple(TicketImage(**image) for image in data["images"]),
+            attachments=tuple(
+                CalendarFile(file["filename"], _datetime_values(file["event"])) for file in data["attachments"]
+            ),
+        )
+
+
+def _json_values(values: dict) -> dict:
+    return {name: value.isoformat() if isinstance(value, datetime) else value for name, value in values.items()}
+
+
+def _datetime_values(values: dict) -> dict:
+    return {name: datetime.fromisoformat(values[name]) if name in _DATETIMES else values[name] for name in values}
+
+
+#: event_ics() arguments stored as ISO 8601 text.
+_DATETIMES = ("starts_at", "ends_at")
 
 
 def new_content_id() -> str:
@@ -65,7 +131,12 @@ def build_message(
     Built with the classic email.mime classes, which are several times faster than EmailMessage;
     that matters when 40,000 invitations are queued.
     """
-    html_part = MIMEText(html, "html", _UTF8_QP)
+    return _layered(MIMEText(text, "plain", _UTF8_QP), MIMEText(html, "html", _UTF8_QP), inline_images, attachments)
+
+
+def _layered(
+    text_part: Message, html_part: Message, inline_images: tuple[InlineImage, ...], attachments: tuple[Attachment, ...]
+) -> Message:
     if inline_images:
         related = MIMEMultipart("related")
         related.attach(html_part)
@@ -76,7 +147,7 @@ def build_message(
             related.attach(image_part)
         html_part = related
     body = MIMEMultipart("alternative")
-    body.attach(MIMEText(text, "plain", _UTF8_QP))
+    body.attach(text_part)
     body.attach(html_part)
     if not attachments:
         return body
@@ -91,6 +162,29 @@ def build_message(
     return mixed
 
 
+#: Headers of the stored message that describe its old top-level part, not the mail.
+_BODY_HEADERS = ("content-type", "mime-version", "content-transfer-encoding")
+
+
+def complete_message(stored: bytes, later_parts: dict | None) -> bytes:
+    """The mail as delivered: the stored text and HTML alternatives with the later parts made and added."""
+    if later_parts is None:
+        return stored
+    later = LaterParts.from_json(later_parts)
+    alternatives = message_from_bytes(stored)
+    text_part, html_part = alternatives.get_payload()
+    message = _layered(
+        text_part,
+        html_part,
+        tuple(image.made() for image in later.images),
+        tuple(attachment.made() for attachment in later.attachments),
+    )
+    for name, value in alternatives.items():
+        if name.lower() not in _BODY_HEADERS:
+            message[name] = value
+    return message.as_bytes()
+
+
 def queue_mail(
     *,
     kind: str,
@@ -101,19 +195,19 @@ def queue_mail(
     context: dict,
     event_id: int | None = None,
     invitee_id: int | None = None,
-    attachments: tuple[Attachment, ...] = (),
-    inline_images: tuple[InlineImage, ...] = (),
+    later_parts: LaterParts | None = None,
 ) -> OutboxMail:
     """Render templates/mail/<template>.txt and .html in the recipient's language and queue the mail.
 
-    `subject` may be a lazy string; it is rendered in the recipient's language too.
+    `subject` may be a lazy string; it is rendered in the recipient's language too. `later_parts`
+    (QR image, calendar file) are stored as a recipe and made by the sender.
     """
     with force_locale(language):
         subject_text = str(subject)
         text = render_template(f"mail/{template}.txt", subject=subject_text, **context)
         html = render_template(f"mail/{template}.html", subject=subject_text, **context)
     message_id = make_msgid(domain=current_app.config["BASE_URL"].split("//", 1)[-1].split(":")[0].split("/")[0] or "tracker")
-    message = build_message(text, html, inline_images, attachments)
+    message = build_message(text, html, (), ())
     message["Subject"] = _header(subject_text)
     message["From"] = _address(current_app.config["MAIL_SENDER"])
     message["To"] = recipient
@@ -125,6 +219,7 @@ def queue_mail(
         recipient=recipient,
         subject=subject_text[:300],
         message=message.as_bytes(),
+        later_parts=later_parts.to_json() if later_parts else None,
         message_id=message_id,
         event_id=event_id,
         invitee_id=invitee_id,

@@ -8,12 +8,16 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from ..events.models import Event, Group
 from ..extensions import db
 from ..invitees.models import Invitee
 from .models import Mode, Registration, Status
+
+
+#: Marks the rows with a group's reserved seats among the seat counts.
+_RESERVED = "reserved"
 
 
 def reservations_held(event: Event, now: datetime) -> bool:
@@ -35,7 +39,8 @@ class HallSeats:
 
     @classmethod
     def load(cls, event: Event, now: datetime) -> "HallSeats":
-        rows = db.session.execute(
+        """Read the counts, and the reserved seats while they are held, in one statement."""
+        query = (
             select(Invitee.group_id, Registration.status, func.count())
             .select_from(Registration)
             .join(Invitee, Invitee.id == Registration.invitee_id)
@@ -45,19 +50,20 @@ class HallSeats:
                 Registration.mode == Mode.HALL,
             )
             .group_by(Invitee.group_id, Registration.status)
-        ).all()
-        used, waiting = Counter(), Counter()
-        for group_id, status, number in rows:
-            (used if status == Status.CONFIRMED else waiting)[group_id] = number
-        reserved = {}
+        )
         if reservations_held(event, now):
-            reserved = dict(
-                db.session.execute(
-                    select(Group.id, Group.reserved_seats).where(
-                        Group.event_id == event.id, Group.reserved_seats.is_not(None)
-                    )
-                ).all()
+            query = union_all(
+                query,
+                select(Group.id, literal(_RESERVED), Group.reserved_seats).where(
+                    Group.event_id == event.id, Group.reserved_seats.is_not(None)
+                ),
             )
+        used, waiting, reserved = Counter(), Counter(), {}
+        for group_id, kind, number in db.session.execute(query):
+            if kind == _RESERVED:
+                reserved[group_id] = number
+            else:
+                (used if kind == Status.CONFIRMED else waiting)[group_id] = number
         return cls(capacity=event.hall_capacity, used=used, reserved=reserved, waiting=waiting)
 
     @property

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..audit.services import record
 from ..database import lock_row, utcnow
@@ -17,10 +17,9 @@ from ..events.models import Event, Group
 from ..extensions import db
 from ..invitees.links import personal_url
 from ..invitees.models import Invitee
-from ..mail.services import Attachment, InlineImage, new_content_id, queue_mail
+from ..mail.services import CalendarFile, LaterParts, TicketImage, new_content_id, queue_mail
 from ..tickets.calendar import event_ics
 from ..tickets.codes import new_ticket_code
-from ..tickets.qr import qr_png
 from .models import ACTIVE_STATUSES, Mode, Registration, Status, Ticket
 from .seats import HallSeats, reservations_held
 
@@ -92,13 +91,15 @@ def answer(invitee_id: int, choice: Choice, now: datetime | None = None) -> Outc
     registration = db.session.execute(
         select(Registration)
         .where(Registration.invitee_id == invitee.id)
+        .options(joinedload(Registration.tickets))
         .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if registration is None and choice is Choice.CANCEL:
+    ).unique().scalar_one_or_none()
+    first_answer = registration is None
+    if first_answer and choice is Choice.CANCEL:
         return Outcome(registration=None, changed=False)
-    if registration is None:
-        registration = Registration(event_id=event.id, invitee=invitee, status=Status.DECLINED)
-        db.session.add(registration)
+    if first_answer:
+        # Added to the session only once decided, so it is inserted once, as decided (no INSERT then UPDATE).
+        registration = Registration(event_id=event.id, status=Status.DECLINED)
     elif _already(registration, choice):
         return Outcome(registration=registration, changed=False)
 
@@ -119,6 +120,9 @@ def answer(invitee_id: int, choice: Choice, now: datetime | None = None) -> Outc
     else:
         _set(registration, Status.CANCELLED, registration.mode)
     _sync_ticket(registration, now)
+    if first_answer:
+        registration.invitee = invitee
+        db.session.add(registration)
     db.session.flush()
     if held_hall_seat and not (registration.status == Status.CONFIRMED and registration.mode == Mode.HALL):
         promoted += fill_freed_seats(event, now)
@@ -334,8 +338,8 @@ def summary(event: Event, now: datetime | None = None) -> Summary:
 # --- Calendar and mails ---------------------------------------------------------------------------
 
 
-def calendar_file(invitee: Invitee) -> bytes:
-    """The event as an .ics file, with the personal link (and the livestream link where it applies)."""
+def calendar_event(invitee: Invitee) -> dict:
+    """event_ics() arguments: the event with the personal link (and the livestream link where it applies)."""
     event = invitee.event
     registration = invitee.registration
     watching = registration is not None and (
@@ -345,20 +349,28 @@ def calendar_file(invitee: Invitee) -> bytes:
     if watching:
         lines.append(f"Livestream: {personal_url(invitee, '/watch')}")
     lines.append(personal_url(invitee))
-    return event_ics(
-        uid=f"event-{event.id}-invitee-{invitee.id}@tracker",
-        title=event.title,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        location=event.venue,
-        description="\n\n".join(lines),
-        url=personal_url(invitee),
-        tzid=event.timezone,
-    )
+    return {
+        "uid": f"event-{event.id}-invitee-{invitee.id}@tracker",
+        "title": event.title,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "location": event.venue,
+        "description": "\n\n".join(lines),
+        "url": personal_url(invitee),
+        "tzid": event.timezone,
+    }
+
+
+def calendar_file(invitee: Invitee) -> bytes:
+    """The event as an .ics file, as the confirmation mail attaches it."""
+    return event_ics(**calendar_event(invitee))
 
 
 def _queue_registration_mail(registration: Registration, kind: str, subject):
-    """Queue templates/mail/<kind>.* for the invitee: QR ticket inline for a hall seat, .ics while active."""
+    """Queue templates/mail/<kind>.* for the invitee: QR ticket inline for a hall seat, .ics while active.
+
+    The QR image and the .ics are made by the sender (LaterParts), from what is decided here.
+    """
     invitee = registration.invitee
     context = {
         "invitee": invitee,
@@ -371,12 +383,12 @@ def _queue_registration_mail(registration: Registration, kind: str, subject):
     images = ()
     attachments = ()
     if registration.status in ACTIVE_STATUSES:
-        attachments = (Attachment("infotag.ics", calendar_file(invitee), "text", "calendar", {"method": "PUBLISH"}),)
+        attachments = (CalendarFile("infotag.ics", calendar_event(invitee)),)
     if registration.status == Status.CONFIRMED and registration.mode == Mode.HALL:
         code = registration.active_ticket.code
         cid = new_content_id()
         context.update(ticket_code=code, qr_cid=cid)
-        images = (InlineImage(cid=cid, content=qr_png(code, box_size=8)),)
+        images = (TicketImage(cid=cid, code=code),)
     return queue_mail(
         kind=kind,
         recipient=invitee.email,
@@ -386,8 +398,7 @@ def _queue_registration_mail(registration: Registration, kind: str, subject):
         context=context,
         event_id=invitee.event_id,
         invitee_id=invitee.id,
-        attachments=attachments,
-        inline_images=images,
+        later_parts=LaterParts(images=images, attachments=attachments) if images or attachments else None,
     )
 
 

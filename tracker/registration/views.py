@@ -8,6 +8,7 @@ from flask_babel import format_date, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload
 
 from ..accounts.access import organiser_required
 from .. import limits
@@ -50,11 +51,14 @@ def _unknown_link():
 
 
 def personal_link_view(view):
-    """Look the token up (a friendly 404 if unknown), open the page in the invitee's language, pass the invitee."""
+    """Look the token up (a friendly 404 if unknown), open the page in the invitee's language, pass the invitee.
+
+    The invitee's event and registration come in the same statement: every personal page shows them.
+    """
 
     @wraps(view)
     def wrapped(token: str):
-        invitee = find_by_token(token)
+        invitee = find_by_token(token, joinedload(Invitee.event), joinedload(Invitee.registration))
         if invitee is None:
             return _unknown_link()
         g.page_language = invitee.language
