@@ -1,7 +1,7 @@
 """mail: later parts (QR image, calendar file) made by the sender
 
 Revision ID: c3e1f0a7b9d2
-Revises: a9f70d5239c9
+Revises: c3e1f0a7b2d4
 Create Date: 2026-11-29 09:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c3e1f0a7b9d2'
-down_revision = 'a9f70d5239c9'
+down_revision = 'c3e1f0a7b2d4'
 branch_labels = None
 depends_on = None
 
