@@ -256,3 +256,16 @@ def test_privacy_purge_deletes_the_totals_after_the_snapshot(app):
         kept = purged_figures(db.session.get(Event, event_id))
     assert (kept.unique_viewers, kept.total_minutes, kept.followed_online) == (1, 12, 1)
     assert as_compared(figures_at(app, event_id, at(60 * 24 * 100))) == as_compared(before)
+
+
+def test_a_backlog_is_folded_a_batch_at_a_time_with_exact_figures_throughout(app, monkeypatch):
+    monkeypatch.setattr("tracker.stream.figures.FOLD_BATCH", 7)
+    event_id = make_stream_event(app)
+    with app.app_context():
+        watched(event_id, "a1", None, range(0, 12))
+        watched(event_id, "a2", None, range(0, 8))
+        db.session.commit()
+    expected = expected_from_minutes(app, event_id, 10)
+    for folded in (7, 14, 20, 20):
+        assert as_compared(figures_at(app, event_id, at(30))) == expected
+        assert totals_in_tables(app, event_id) == (folded, folded, folded)

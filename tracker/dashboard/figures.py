@@ -10,15 +10,14 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, func
+from sqlalchemy import CTE, Select, and_, func
 
 from ..checkin.models import CheckIn
 from ..database import utcnow
 from ..events.models import Event
 from ..extensions import db
-from ..invitees.models import Invitee
-from ..registration.models import Mode, Registration, Status
-from ..stream.figures import epoch_minute, stream_figures_with, tagged
+from ..registration.models import Mode, Status
+from ..stream.figures import epoch_minute, invitee_states, stream_figures_with, tagged
 
 
 class Phase(StrEnum):
@@ -163,36 +162,28 @@ HALL_COUNTS = ("invitees", "invited", "not_answered", "hall", "stream", "waiting
                "present", "inside", "not_arrived")
 
 
-def hall_parts(event_id: int) -> list[Select]:
+def hall_parts(event_id: int, invitees: CTE) -> list[Select]:
     """The parts of the figures statement for the hall and the registrations (see tracker.stream.figures.tagged).
 
-    "group": the Counts of each audience group over its invitees, their registration and their current
-    check-in (the totals are the sums); "arrival": current check-ins per minute.
+    "group": the Counts of each audience group over `invitees` (the event's tracker.stream.figures.invitee_states;
+    the totals are the sums); "arrival": current check-ins per minute.
     """
-    current_checkin = and_(CheckIn.registration_id == Registration.id, CheckIn.reverted_at.is_(None))
-    hall_seat = and_(Registration.status == Status.CONFIRMED, Registration.mode == Mode.HALL)
-    checked_in = CheckIn.id.is_not(None)
+    hall_seat = and_(invitees.c.status == Status.CONFIRMED, invitees.c.mode == Mode.HALL)
+    checked_in = invitees.c.checkin_id.is_not(None)
     counts = (
         func.count(),
-        func.count().filter(Invitee.invited_at.is_not(None)),
-        func.count().filter(Registration.id.is_(None)),
+        func.count().filter(invitees.c.invited_at.is_not(None)),
+        func.count().filter(invitees.c.registration_id.is_(None)),
         func.count().filter(hall_seat),
-        func.count().filter(and_(Registration.status == Status.CONFIRMED, Registration.mode == Mode.STREAM)),
-        func.count().filter(Registration.status == Status.WAITING),
-        func.count().filter(Registration.status == Status.DECLINED),
-        func.count().filter(Registration.status == Status.CANCELLED),
+        func.count().filter(and_(invitees.c.status == Status.CONFIRMED, invitees.c.mode == Mode.STREAM)),
+        func.count().filter(invitees.c.status == Status.WAITING),
+        func.count().filter(invitees.c.status == Status.DECLINED),
+        func.count().filter(invitees.c.status == Status.CANCELLED),
         func.count().filter(checked_in),
-        func.count().filter(and_(checked_in, CheckIn.checked_out_at.is_(None))),
+        func.count().filter(and_(checked_in, invitees.c.checked_out_at.is_(None))),
         func.count().filter(and_(hall_seat, ~checked_in)),
     )
-    groups = (
-        tagged("group", Invitee.group_id, *counts)
-        .select_from(Invitee)
-        .outerjoin(Registration, and_(Registration.invitee_id == Invitee.id, Registration.event_id == event_id))
-        .outerjoin(CheckIn, current_checkin)
-        .where(Invitee.event_id == event_id)
-        .group_by(Invitee.group_id)
-    )
+    groups = tagged("group", invitees.c.group_id, *counts).group_by(invitees.c.group_id)
     minute = epoch_minute(CheckIn.checked_in_at)
     arrivals = (
         tagged("arrival", minute, func.count())
@@ -209,7 +200,8 @@ def _epoch_minutes(moment: datetime) -> int:
 def compute_figures(event: Event, now: datetime | None = None) -> EventFigures:
     """All figures of the event now, straight from the database."""
     now = now or utcnow()
-    stream, rows = stream_figures_with(event, now, hall_parts(event.id))
+    invitees = invitee_states(event.id)
+    stream, rows = stream_figures_with(event, now, invitees, hall_parts(event.id, invitees))
     per_group = {row[1]: Counts(**dict(zip(HALL_COUNTS, map(int, row[2:])))) for row in rows if row[0] == "group"}
     arrivals = sorted((int(row[1]), int(row[2])) for row in rows if row[0] == "arrival")
     for group_id, (viewers, followed) in stream.per_group.items():

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
-from sqlalchemy import Integer, Row, Select, and_, case, func, literal, null, select, text, union_all, update
+from sqlalchemy import CTE, Integer, Row, Select, and_, case, func, literal, null, select, text, tuple_, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -33,8 +33,14 @@ from .presence import minute_of, minutes_insert, presence_store
 #: Minutes this recent may still change (heartbeats of this minute, goodbyes up to 90 s later): they are read
 #: directly and folded later. Older minutes that arrive late (a queue flushed late) are folded when they arrive.
 OPEN_MINUTES = timedelta(minutes=2)
+#: Most minutes folded by one computation, so that it stays short however many minutes wait (after the
+#: upgrade that introduced the totals, or a queue flushed late); a live stream of 10,000 viewers adds 10,000
+#: a minute, and the dashboard computes every few seconds.
+FOLD_BATCH = 20_000
 #: First key of the PostgreSQL advisory lock that lets one transaction at a time fold an event's minutes.
 FOLD_LOCK = 0x73746D66
+#: The kinds of rows of the livestream parts of the figures statement (see stream_parts).
+STREAM_KINDS = ("viewers", "minute")
 #: Columns of a row of the figures statement: its kind, then a key and values (NULL where a kind has fewer).
 ROW_WIDTH = 13
 
@@ -102,35 +108,37 @@ class StreamFigures:
 
 
 def fold_minutes(event_id: int, now: datetime) -> None:
-    """Add the event's unfolded minutes older than OPEN_MINUTES to the running totals and mark them folded.
+    """Add the event's oldest FOLD_BATCH unfolded minutes older than OPEN_MINUTES to the running totals and mark
+    them folded.
 
     Part of the caller's transaction, so totals and marks are committed together or not at all. A minute is
     never counted twice: on PostgreSQL the marking UPDATE and both additions are one statement, and one
     transaction per event folds at a time (the others skip folding, their figures are exact all the same);
     on SQLite the transaction holds the write lock from its start.
     """
-    unfolded = and_(
-        ViewerMinute.event_id == event_id,
-        ~ViewerMinute.folded,
-        ViewerMinute.minute < minute_of(now) - OPEN_MINUTES,
+    key = (ViewerMinute.event_id, ViewerMinute.viewer_key, ViewerMinute.minute)
+    batch = (
+        select(*key)
+        .where(ViewerMinute.event_id == event_id, ~ViewerMinute.folded, ViewerMinute.minute < minute_of(now) - OPEN_MINUTES)
+        .order_by(ViewerMinute.minute, ViewerMinute.viewer_key)
+        .limit(FOLD_BATCH)
     )
+    mark_folded = update(ViewerMinute.__table__).where(tuple_(*key).in_(batch)).values(folded=True)
     if db.engine.dialect.name == "postgresql":
         if not db.session.execute(select(func.pg_try_advisory_xact_lock(FOLD_LOCK, event_id))).scalar_one():
             return
-        moved = (
-            update(ViewerMinute.__table__)
-            .where(unfolded)
-            .values(folded=True)
-            .returning(ViewerMinute.viewer_key, ViewerMinute.invitee_id, ViewerMinute.minute)
-            .cte("moved")
-        )
+        moved = mark_folded.returning(ViewerMinute.viewer_key, ViewerMinute.invitee_id, ViewerMinute.minute).cte("moved")
         add_viewers = _add_to_viewer_totals(postgresql.insert, event_id, moved).cte("added_viewers")
         db.session.execute(_add_to_minute_totals(postgresql.insert, event_id, moved).add_cte(add_viewers))
         return
-    source = select(ViewerMinute.viewer_key, ViewerMinute.invitee_id, ViewerMinute.minute).where(unfolded).subquery()
+    source = (
+        select(ViewerMinute.viewer_key, ViewerMinute.invitee_id, ViewerMinute.minute)
+        .where(tuple_(*key).in_(batch))
+        .subquery()
+    )
     db.session.execute(_add_to_viewer_totals(sqlite.insert, event_id, source))
     db.session.execute(_add_to_minute_totals(sqlite.insert, event_id, source))
-    db.session.execute(update(ViewerMinute.__table__).where(unfolded).values(folded=True))
+    db.session.execute(mark_folded)
 
 
 def _add_to_viewer_totals(insert, event_id: int, minutes):
@@ -201,35 +209,57 @@ def followed_online_invitee_ids(event: Event) -> Select:
     )
 
 
-def stream_parts(event_id: int) -> list[Select]:
+def invitee_states(event_id: int) -> CTE:
+    """Every invitee of the event with their audience group, registration and current check-in.
+
+    A CTE, so that the hall counts and the livestream breakdowns of one statement share one pass over them.
+    """
+    return (
+        select(
+            Invitee.id.label("invitee_id"),
+            Invitee.group_id,
+            Invitee.invited_at,
+            Registration.id.label("registration_id"),
+            Registration.status,
+            Registration.mode,
+            CheckIn.id.label("checkin_id"),
+            CheckIn.checked_out_at,
+        )
+        .select_from(Invitee)
+        .outerjoin(Registration, and_(Registration.invitee_id == Invitee.id, Registration.event_id == event_id))
+        .outerjoin(CheckIn, and_(CheckIn.registration_id == Registration.id, CheckIn.reverted_at.is_(None)))
+        .where(Invitee.event_id == event_id)
+        .cte("invitee_states")
+    )
+
+
+def stream_parts(event_id: int, invitees: CTE) -> list[Select]:
     """The parts of the figures statement for the livestream figures (see figures_from_rows).
 
     "viewers": viewers per audience group, anonymity, hall state and minutes watched, so that the threshold,
     the median and every breakdown follow in Python; "minute": viewers per minute.
     """
     viewers = viewer_totals(event_id)
-    checked_in = CheckIn.id.is_not(None)
-    hall_instead = and_(Registration.mode == Mode.HALL, Registration.status.in_(ACTIVE_STATUSES), ~checked_in)
+    checked_in = invitees.c.checkin_id.is_not(None)
+    hall_instead = and_(invitees.c.mode == Mode.HALL, invitees.c.status.in_(ACTIVE_STATUSES), ~checked_in)
     per_viewer = (
         select(
-            Invitee.group_id,
+            invitees.c.group_id,
             case((viewers.c.invitee_id.is_(None), 1), else_=0).label("anonymous"),
             case((hall_instead, 1), else_=0).label("hall_instead"),
             case((checked_in, 1), else_=0).label("checked_in"),
             viewers.c.minutes,
         )
         .select_from(viewers)
-        .outerjoin(Invitee, Invitee.id == viewers.c.invitee_id)
-        .outerjoin(Registration, Registration.invitee_id == viewers.c.invitee_id)
-        .outerjoin(CheckIn, and_(CheckIn.registration_id == Registration.id, CheckIn.reverted_at.is_(None)))
+        .outerjoin(invitees, invitees.c.invitee_id == viewers.c.invitee_id)
         .subquery()
     )
     categories = [per_viewer.c.group_id, per_viewer.c.anonymous, per_viewer.c.hall_instead, per_viewer.c.checked_in,
                   per_viewer.c.minutes]
     minutes = minute_totals(event_id)
     return [
-        tagged("viewers", *categories, func.count()).group_by(*categories),
-        tagged("minute", epoch_minute(minutes.c.minute), minutes.c.viewers),
+        tagged(STREAM_KINDS[0], *categories, func.count()).group_by(*categories),
+        tagged(STREAM_KINDS[1], epoch_minute(minutes.c.minute), minutes.c.viewers),
     ]
 
 
@@ -261,27 +291,32 @@ def stream_snapshot(event: Event) -> StreamFigures | None:
 
 def stream_figures(event: Event, now: datetime | None = None) -> StreamFigures:
     """All livestream figures of the event at this moment."""
-    now = now or utcnow()
-    figures, _ = stream_figures_with(event, now, [])
+    figures, _ = stream_figures_with(event, now or utcnow(), invitee_states(event.id), [])
     return figures
 
 
-def stream_figures_with(event: Event, now: datetime, other_parts: Sequence[Select]) -> tuple[StreamFigures, list[Row]]:
-    """The livestream figures, and the rows of `other_parts` (see `tagged`), from one aggregate statement."""
-    snapshot = stream_snapshot(event)
-    if snapshot is not None:
-        return snapshot, db.session.execute(union_all(*other_parts)).all() if other_parts else []
+def stream_figures_with(
+    event: Event, now: datetime, invitees: CTE, other_parts: Sequence[Select]
+) -> tuple[StreamFigures, list[Row]]:
+    """The livestream figures, and the rows of `other_parts` (see `tagged`), from one aggregate statement.
+
+    `invitees` is the event's `invitee_states`, shared with the other parts. Only an event without any viewer
+    rows may have had them deleted after the retention period: only then is the snapshot looked for.
+    """
     with minutes_counted(event, now):
-        rows = db.session.execute(union_all(*other_parts, *stream_parts(event.id))).all()
+        rows = db.session.execute(union_all(*other_parts, *stream_parts(event.id, invitees))).all()
         watching_now = presence_store().watching_now(event.id, now)
-    stream_rows = [row for row in rows if row[0] in ("viewers", "minute")]
-    other_rows = [row for row in rows if row[0] not in ("viewers", "minute")]
+    stream_rows = [row for row in rows if row[0] in STREAM_KINDS]
+    other_rows = [row for row in rows if row[0] not in STREAM_KINDS]
+    snapshot = None if stream_rows else stream_snapshot(event)
+    if snapshot is not None:
+        return snapshot, other_rows
     return figures_from_rows(stream_rows, event.online_threshold_minutes, watching_now), other_rows
 
 
 def figures_from_rows(rows: Sequence[Row], threshold: int, watching_now: int) -> StreamFigures:
     """The figures from the rows of `stream_parts`."""
-    per_minute = sorted((minute_to_datetime(row[1]), int(row[2])) for row in rows if row[0] == "minute")
+    per_minute = sorted((minute_to_datetime(row[1]), int(row[2])) for row in rows if row[0] == STREAM_KINDS[1])
     peak_at, peak = None, 0
     for minute, viewers in per_minute:
         if viewers > peak:
@@ -290,7 +325,8 @@ def figures_from_rows(rows: Sequence[Row], threshold: int, watching_now: int) ->
     anonymous_viewers = anonymous_followed = hall_watched_online = both = 0
     per_group: dict[int | None, GroupFigures] = {}
     distribution: dict[int, int] = {}
-    for _kind, group_id, anonymous, hall_instead, checked_in, minutes, count, *_ in (r for r in rows if r[0] == "viewers"):
+    viewer_rows = (row for row in rows if row[0] == STREAM_KINDS[0])
+    for _kind, group_id, anonymous, hall_instead, checked_in, minutes, count, *_ in viewer_rows:
         minutes, count = int(minutes), int(count)
         followed = count if minutes >= threshold else 0
         unique_viewers += count
