@@ -129,7 +129,8 @@ def measure(url: str, runs: int) -> dict:
     from tracker import create_app
     from tracker.dashboard.cache import current_figures
     from tracker.dashboard.figures import compute_figures, hall_parts
-    from tracker.stream.figures import FOLD_BATCH, invitee_states, stream_figures
+    from tracker.database import utcnow
+    from tracker.stream.figures import FOLD_BATCH, fold_minutes, invitee_states, stream_figures
     from tracker.stream.models import ViewerMinute
     from tracker.events.models import Event, Group
     from tracker.extensions import db
@@ -151,13 +152,13 @@ def measure(url: str, runs: int) -> dict:
         began = time.perf_counter()
         generate(db, event_id, group_ids)
         generated = time.perf_counter() - began
-        # The first computations fold the 1,000,000 minutes into the running totals, FOLD_BATCH at a time; later
-        # ones fold only the minutes that became final since. After that mass update the tables are vacuumed and
-        # analysed, as autovacuum would do.
+        # The 1,000,000 minutes are folded into the running totals FOLD_BATCH at a time, as the first computations
+        # would do (each of which also reads the minutes not folded yet); a live event folds them a minute at a
+        # time. After that mass update the tables are vacuumed and analysed, as autovacuum would do.
         fold_timings = []
         while db.session.scalar(select(func.count()).where(ViewerMinute.event_id == event_id, ~ViewerMinute.folded)):
             began = time.perf_counter()
-            compute_figures(db.session.get(Event, event_id))
+            fold_minutes(event_id, utcnow())
             db.session.commit()
             fold_timings.append(time.perf_counter() - began)
         if postgres:
@@ -169,11 +170,9 @@ def measure(url: str, runs: int) -> dict:
         open_minutes = add_open_minutes(db, event_id)
         event = db.session.get(Event, event_id)
         timings, cpu_timings, server_cpu, statements = [], [], [], []
-        # One thread: the pool hands the session the same connection, and so the same backend, every time.
-        backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one() if postgres else None
-        db.session.commit()
         sa_event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
         for _ in range(runs):
+            backend = db.session.connection().connection.driver_connection.info.backend_pid if postgres else None
             server_before = backend_cpu_seconds(backend) if postgres else None
             began, cpu_began = time.perf_counter(), time.process_time()
             figures = compute_figures(event)
@@ -233,10 +232,10 @@ def measure(url: str, runs: int) -> dict:
 
 def statement_kind(statement: str) -> str:
     """What a statement of the computation is for, in a word."""
-    if "UNION ALL" in statement and statement.lstrip().startswith("SELECT"):
-        return "aggregate"
-    if "pg_try_advisory_xact_lock" in statement or "viewer_minutes SET folded" in statement or "_totals" in statement:
+    if any(part in statement for part in ("pg_try_advisory_xact_lock", "UPDATE viewer_minutes", "INSERT INTO stream_")):
         return "fold"
+    if "UNION ALL" in statement:
+        return "aggregate"
     if "count(distinct(viewer_minutes.viewer_key))" in statement:
         return "watching now"
     return "other"
@@ -246,12 +245,12 @@ def report(name: str, result: dict) -> None:
     server = f", PostgreSQL backend CPU {result['server_cpu_ms']:.0f} ms" if result["server_cpu_ms"] is not None else ""
     kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(result["statement_kinds"].items()))
     folds = result["fold_s"]
-    print(f"{name}: data generated in {result['generate_s']:.1f} s; the first {len(folds)} computations folded the "
-          f"1,000,000 minutes into the running totals, {result['fold_batch']:,} each, in {sum(folds):.1f} s (median "
-          f"{statistics.median(folds):.2f} s per computation); then with {result['open_minutes']:,} open minutes "
+    print(f"{name}: data generated in {result['generate_s']:.1f} s; the 1,000,000 minutes folded into the running "
+          f"totals in {len(folds)} batches of {result['fold_batch']:,}, {sum(folds):.1f} s in all (median "
+          f"{statistics.median(folds):.2f} s per batch); then with {result['open_minutes']:,} open minutes "
           f"read directly: dashboard figures median {result['median_ms']:.0f} ms, fastest {result['fastest_ms']:.0f} ms "
-          f"(Python CPU {result['python_cpu_ms']:.0f} ms{server}); of it the hall side {result['hall_ms']:.0f} ms, "
-          f"the livestream figures {result['stream_ms']:.0f} ms")
+          f"(Python CPU {result['python_cpu_ms']:.0f} ms{server}); the hall side alone {result['hall_ms']:.0f} ms, "
+          f"the livestream figures alone {result['stream_ms']:.0f} ms (each with the pass over the invitees they share)")
     print(f"{name}: {result['statements_per_computation']:.0f} statements per computation ({kinds}), "
           f"{result['aggregates_per_computation']:.0f} of them aggregate")
     print(f"{name}: {result['polls']} polls (50 dashboards x 3 intervals of 2 s, 2 workers): "

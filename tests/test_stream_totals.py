@@ -266,6 +266,7 @@ def test_a_backlog_is_folded_a_batch_at_a_time_with_exact_figures_throughout(app
         watched(event_id, "a2", None, range(0, 8))
         db.session.commit()
     expected = expected_from_minutes(app, event_id, 10)
-    for folded in (7, 14, 20, 20):
+    # Whole minutes, up to the one holding the 8th unfolded row (rows by minute: 0, 0, 1, 1, 2, 2, 3, 3, 4, …).
+    for folded in (8, 16, 20, 20):
         assert as_compared(figures_at(app, event_id, at(30))) == expected
         assert totals_in_tables(app, event_id) == (folded, folded, folded)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
-from sqlalchemy import CTE, Integer, Row, Select, and_, case, func, literal, null, select, text, tuple_, union_all, update
+from sqlalchemy import CTE, Integer, Row, Select, and_, case, exists, func, literal, null, or_, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -33,7 +33,7 @@ from .presence import minute_of, minutes_insert, presence_store
 #: Minutes this recent may still change (heartbeats of this minute, goodbyes up to 90 s later): they are read
 #: directly and folded later. Older minutes that arrive late (a queue flushed late) are folded when they arrive.
 OPEN_MINUTES = timedelta(minutes=2)
-#: Most minutes folded by one computation, so that it stays short however many minutes wait (after the
+#: About the most minutes folded by one computation (whole minutes, so a few more), so that it stays short however many minutes wait (after the
 #: upgrade that introduced the totals, or a queue flushed late); a live stream of 10,000 viewers adds 10,000
 #: a minute, and the dashboard computes every few seconds.
 FOLD_BATCH = 20_000
@@ -108,22 +108,21 @@ class StreamFigures:
 
 
 def fold_minutes(event_id: int, now: datetime) -> None:
-    """Add the event's oldest FOLD_BATCH unfolded minutes older than OPEN_MINUTES to the running totals and mark
-    them folded.
+    """Add the event's unfolded minutes older than OPEN_MINUTES to the running totals, about FOLD_BATCH rows of
+    the oldest minutes at a time, and mark them folded.
 
     Part of the caller's transaction, so totals and marks are committed together or not at all. A minute is
     never counted twice: on PostgreSQL the marking UPDATE and both additions are one statement, and one
     transaction per event folds at a time (the others skip folding, their figures are exact all the same);
     on SQLite the transaction holds the write lock from its start.
     """
-    key = (ViewerMinute.event_id, ViewerMinute.viewer_key, ViewerMinute.minute)
-    batch = (
-        select(*key)
-        .where(ViewerMinute.event_id == event_id, ~ViewerMinute.folded, ViewerMinute.minute < minute_of(now) - OPEN_MINUTES)
-        .order_by(ViewerMinute.minute, ViewerMinute.viewer_key)
-        .limit(FOLD_BATCH)
+    unfolded = and_(
+        ViewerMinute.event_id == event_id, ~ViewerMinute.folded, ViewerMinute.minute < minute_of(now) - OPEN_MINUTES
     )
-    mark_folded = update(ViewerMinute.__table__).where(tuple_(*key).in_(batch)).values(folded=True)
+    # Whole minutes, through the one holding row FOLD_BATCH + 1: a range of the index of unfolded minutes.
+    last_minute = select(ViewerMinute.minute).where(unfolded).order_by(ViewerMinute.minute).offset(FOLD_BATCH).limit(1)
+    batch = and_(unfolded, or_(ViewerMinute.minute <= last_minute.scalar_subquery(), ~exists(last_minute)))
+    mark_folded = update(ViewerMinute.__table__).where(batch).values(folded=True)
     if db.engine.dialect.name == "postgresql":
         if not db.session.execute(select(func.pg_try_advisory_xact_lock(FOLD_LOCK, event_id))).scalar_one():
             return
@@ -131,11 +130,7 @@ def fold_minutes(event_id: int, now: datetime) -> None:
         add_viewers = _add_to_viewer_totals(postgresql.insert, event_id, moved).cte("added_viewers")
         db.session.execute(_add_to_minute_totals(postgresql.insert, event_id, moved).add_cte(add_viewers))
         return
-    source = (
-        select(ViewerMinute.viewer_key, ViewerMinute.invitee_id, ViewerMinute.minute)
-        .where(tuple_(*key).in_(batch))
-        .subquery()
-    )
+    source = select(ViewerMinute.viewer_key, ViewerMinute.invitee_id, ViewerMinute.minute).where(batch).subquery()
     db.session.execute(_add_to_viewer_totals(sqlite.insert, event_id, source))
     db.session.execute(_add_to_minute_totals(sqlite.insert, event_id, source))
     db.session.execute(mark_folded)
