@@ -33,9 +33,9 @@ from .presence import minute_of, minutes_insert, presence_store
 #: Minutes this recent may still change (heartbeats of this minute, goodbyes up to 90 s later): they are read
 #: directly and folded later. Older minutes that arrive late (a queue flushed late) are folded when they arrive.
 OPEN_MINUTES = timedelta(minutes=2)
-#: About the most minutes folded by one computation (whole minutes, so a few more), so that it stays short however many minutes wait (after the
-#: upgrade that introduced the totals, or a queue flushed late); a live stream of 10,000 viewers adds 10,000
-#: a minute, and the dashboard computes every few seconds.
+#: About the most minutes folded by one computation (whole minutes, so a few more), so that it stays short however
+#: many wait (after the upgrade that introduced the totals, or a queue flushed late); a live stream of 10,000
+#: viewers adds 10,000 a minute, and the dashboard computes every few seconds.
 FOLD_BATCH = 20_000
 #: First key of the PostgreSQL advisory lock that lets one transaction at a time fold an event's minutes.
 FOLD_LOCK = 0x73746D66
@@ -116,9 +116,7 @@ def fold_minutes(event_id: int, now: datetime) -> None:
     transaction per event folds at a time (the others skip folding, their figures are exact all the same);
     on SQLite the transaction holds the write lock from its start.
     """
-    unfolded = and_(
-        ViewerMinute.event_id == event_id, ~ViewerMinute.folded, ViewerMinute.minute < minute_of(now) - OPEN_MINUTES
-    )
+    unfolded = and_(_unfolded(event_id), ViewerMinute.minute < minute_of(now) - OPEN_MINUTES)
     # Whole minutes, through the one holding row FOLD_BATCH + 1: a range of the index of unfolded minutes.
     last_minute = select(ViewerMinute.minute).where(unfolded).order_by(ViewerMinute.minute).offset(FOLD_BATCH).limit(1)
     batch = and_(unfolded, or_(ViewerMinute.minute <= last_minute.scalar_subquery(), ~exists(last_minute)))
