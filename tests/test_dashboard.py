@@ -214,6 +214,10 @@ class StatementLog:
         return [s for s in self.statements if s.lstrip().upper().startswith(("SELECT", "WITH"))
                 and any(f" {table}" in s for table in FIGURE_TABLES)]
 
+    def figures(self) -> list[str]:
+        """The statements that compute the figures (one UNION ALL of every part)."""
+        return [s for s in self.statements if "UNION ALL" in s and "FROM invitees" in s]
+
     def computations(self) -> int:
         """How often the hall figures were computed (one grouped statement each)."""
         return sum("FROM invitees LEFT OUTER JOIN registrations" in s for s in self.statements)
@@ -251,6 +255,7 @@ def test_fifty_open_dashboards_cost_one_computation_per_interval(cache_apps):
         log = StatementLog(first)
         compute_figures(event, at(300))
         one_computation = len(log.aggregate())
+        assert len(log.figures()) == 1, "every figure of the dashboard comes from one aggregate statement"
         log.close()
     clients = []
     for app in (first, second):
@@ -269,13 +274,15 @@ def test_fifty_open_dashboards_cost_one_computation_per_interval(cache_apps):
                     assert response.get_json()["values"]["total.present"] == "130"
         computations = sum(log.computations() for log in logs)
         aggregate = sum(len(log.aggregate()) for log in logs)
+        figure_statements = sum(len(log.figures()) for log in logs)
     finally:
         for log in logs:
             log.close()
     assert computations == 3, "one computation per event per 2-second interval, whoever polls"
-    assert aggregate == 3 * one_computation
+    assert aggregate == 3 * one_computation and figure_statements == 3
     print(f"\n150 polls of 2 workers in 3 intervals: {computations} computations, "
-          f"{aggregate} aggregate statements ({one_computation} per computation)")
+          f"{figure_statements} figure statements, {aggregate} statements reading the figure tables "
+          f"({one_computation} per computation: the figures, and the fold and watching now where they use SQL)")
 
 
 def test_a_claimed_computation_is_not_repeated_by_other_workers(app):

@@ -140,6 +140,9 @@ def _compute_and_store(cache, event: Event, now: datetime) -> EventFigures:
     slower than the refresh interval is not started again at once by the next poll."""
     try:
         figures = compute_figures(event, now)
+        # The viewer minutes the computation folded into running totals (tracker.stream.figures.fold_minutes)
+        # are committed at once, so that no other worker waits on them or folds them again.
+        db.session.commit()
     except Exception:
         cache.release(event.id)
         raise

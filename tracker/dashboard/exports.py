@@ -6,14 +6,14 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 
 from ..checkin.models import CheckIn, Door
 from ..events.models import Event, Group
 from ..extensions import db
 from ..invitees.models import Invitee
 from ..registration.models import Registration
-from ..stream.models import ViewerMinute
+from ..stream.figures import viewer_totals
 from .figures import EventFigures
 from .report import attended_invitees, headlines
 
@@ -48,12 +48,7 @@ def attendance_headers() -> list[str]:
 def attendance_rows(event: Event) -> list[list]:
     """One row per invitee, ordered by name: who, group, unit, answer, check-in time and door, minutes watched."""
     zone = ZoneInfo(event.timezone)
-    watched = (
-        select(ViewerMinute.invitee_id, func.count().label("minutes"))
-        .where(ViewerMinute.event_id == event.id, ViewerMinute.invitee_id.is_not(None))
-        .group_by(ViewerMinute.invitee_id)
-        .subquery()
-    )
+    watched = viewer_totals(event.id)
     statement = (
         select(Invitee.name, Invitee.email, Group.name, Invitee.unit, Registration.status, Registration.mode,
                CheckIn.checked_in_at, Door.name, CheckIn.checked_out_at, watched.c.minutes)

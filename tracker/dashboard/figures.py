@@ -1,25 +1,23 @@
 """The figures of one event for the dashboard, the report and the exports, computed by grouped SQL counts.
 
-The hall side is one grouped statement over invitees, their registration and their current check-in
-(per audience group; the totals are the sums) and one for arrivals per minute; the livestream side comes
-from `tracker.stream.figures.stream_figures`. The result is a plain, JSON-ready value so that it can be
-cached per event (see tracker.dashboard.cache) and served to many open dashboards.
+Everything comes from one aggregate statement: the hall side (per audience group over invitees, their
+registration and their current check-in, the totals being the sums; arrivals per minute) and the livestream
+side (see tracker.stream.figures) are parts of one UNION ALL, told apart by the first column. The result is a
+plain, JSON-ready value so that it can be cached per event (see tracker.dashboard.cache) and served to many
+open dashboards.
 """
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Integer, and_, case, func, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import CTE, Select, and_, func
 
 from ..checkin.models import CheckIn
 from ..database import utcnow
 from ..events.models import Event
 from ..extensions import db
-from ..invitees.models import Invitee
-from ..registration.models import Mode, Registration, Status
-from ..stream.figures import stream_figures
+from ..registration.models import Mode, Status
+from ..stream.figures import epoch_minute, invitee_states, stream_figures_with, tagged
 
 
 class Phase(StrEnum):
@@ -28,23 +26,6 @@ class Phase(StrEnum):
     BEFORE = "before"
     LIVE = "live"
     AFTER = "after"
-
-
-class epoch_minute(FunctionElement):
-    """Whole minutes since 1970 of a UTC timestamp column, on PostgreSQL and SQLite."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(epoch_minute, "postgresql")
-def _epoch_minute_postgresql(element, compiler, **kw):
-    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)}) / 60) AS INTEGER)"
-
-
-@compiles(epoch_minute, "sqlite")
-def _epoch_minute_sqlite(element, compiler, **kw):
-    return f"(unixepoch({compiler.process(element.clauses, **kw)}) / 60)"
 
 
 @dataclass
@@ -176,50 +157,40 @@ def event_phase(event: Event, now: datetime) -> Phase:
     return Phase.AFTER
 
 
-def _ones(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+#: The Counts fields in the order of the values of a "group" row.
+HALL_COUNTS = ("invitees", "invited", "not_answered", "hall", "stream", "waiting", "declined", "cancelled",
+               "present", "inside", "not_arrived")
 
 
-def group_counts(event_id: int) -> dict[int | None, Counts]:
-    """Hall and registration figures per audience group, in one grouped statement."""
-    current_checkin = and_(CheckIn.registration_id == Registration.id, CheckIn.reverted_at.is_(None))
-    hall_seat = and_(Registration.status == Status.CONFIRMED, Registration.mode == Mode.HALL)
-    statement = (
-        select(
-            Invitee.group_id,
-            func.count(Invitee.id),
-            _ones(Invitee.invited_at.is_not(None)),
-            _ones(Registration.id.is_(None)),
-            _ones(hall_seat),
-            _ones(and_(Registration.status == Status.CONFIRMED, Registration.mode == Mode.STREAM)),
-            _ones(Registration.status == Status.WAITING),
-            _ones(Registration.status == Status.DECLINED),
-            _ones(Registration.status == Status.CANCELLED),
-            _ones(CheckIn.id.is_not(None)),
-            _ones(and_(CheckIn.id.is_not(None), CheckIn.checked_out_at.is_(None))),
-            _ones(and_(hall_seat, CheckIn.id.is_(None))),
-        )
-        .select_from(Invitee)
-        .outerjoin(Registration, Registration.invitee_id == Invitee.id)
-        .outerjoin(CheckIn, current_checkin)
-        .where(Invitee.event_id == event_id)
-        .group_by(Invitee.group_id)
+def hall_parts(event_id: int, invitees: CTE) -> list[Select]:
+    """The parts of the figures statement for the hall and the registrations (see tracker.stream.figures.tagged).
+
+    "group": the Counts of each audience group over `invitees` (the event's tracker.stream.figures.invitee_states;
+    the totals are the sums); "arrival": current check-ins per minute.
+    """
+    hall_seat = and_(invitees.c.status == Status.CONFIRMED, invitees.c.mode == Mode.HALL)
+    checked_in = invitees.c.checkin_id.is_not(None)
+    counts = (
+        func.count(),
+        func.count().filter(invitees.c.invited_at.is_not(None)),
+        func.count().filter(invitees.c.registration_id.is_(None)),
+        func.count().filter(hall_seat),
+        func.count().filter(and_(invitees.c.status == Status.CONFIRMED, invitees.c.mode == Mode.STREAM)),
+        func.count().filter(invitees.c.status == Status.WAITING),
+        func.count().filter(invitees.c.status == Status.DECLINED),
+        func.count().filter(invitees.c.status == Status.CANCELLED),
+        func.count().filter(checked_in),
+        func.count().filter(and_(checked_in, invitees.c.checked_out_at.is_(None))),
+        func.count().filter(and_(hall_seat, ~checked_in)),
     )
-    names = ("invitees", "invited", "not_answered", "hall", "stream", "waiting", "declined", "cancelled",
-             "present", "inside", "not_arrived")
-    return {row[0]: Counts(**dict(zip(names, (int(v) for v in row[1:])))) for row in db.session.execute(statement)}
-
-
-def arrivals_per_minute(event_id: int) -> list[tuple[int, int]]:
-    """Current check-ins per minute (minutes since 1970), in time order."""
+    groups = tagged("group", invitees.c.group_id, *counts).group_by(invitees.c.group_id)
     minute = epoch_minute(CheckIn.checked_in_at)
-    rows = db.session.execute(
-        select(minute, func.count())
+    arrivals = (
+        tagged("arrival", minute, func.count())
         .where(CheckIn.event_id == event_id, CheckIn.reverted_at.is_(None))
         .group_by(minute)
-        .order_by(minute)
     )
-    return [(int(at), int(count)) for at, count in rows]
+    return [groups, arrivals]
 
 
 def _epoch_minutes(moment: datetime) -> int:
@@ -229,8 +200,10 @@ def _epoch_minutes(moment: datetime) -> int:
 def compute_figures(event: Event, now: datetime | None = None) -> EventFigures:
     """All figures of the event now, straight from the database."""
     now = now or utcnow()
-    per_group = group_counts(event.id)
-    stream = stream_figures(event, now)
+    invitees = invitee_states(event.id)
+    stream, rows = stream_figures_with(event, now, invitees, hall_parts(event.id, invitees))
+    per_group = {row[1]: Counts(**dict(zip(HALL_COUNTS, map(int, row[2:])))) for row in rows if row[0] == "group"}
+    arrivals = sorted((int(row[1]), int(row[2])) for row in rows if row[0] == "arrival")
     for group_id, (viewers, followed) in stream.per_group.items():
         counts = per_group.setdefault(group_id, Counts())
         counts.viewers, counts.followed_online = viewers, followed
@@ -253,7 +226,7 @@ def compute_figures(event: Event, now: datetime | None = None) -> EventFigures:
         online_threshold_minutes=event.online_threshold_minutes,
         totals=totals,
         groups=groups,
-        arrivals=arrivals_per_minute(event.id),
+        arrivals=arrivals,
         viewers_per_minute=[(_epoch_minutes(minute), viewers) for minute, viewers in stream.per_minute],
         watching_now=stream.watching_now,
         unique_viewers=stream.unique_viewers,
@@ -267,7 +240,3 @@ def compute_figures(event: Event, now: datetime | None = None) -> EventFigures:
         both=stream.both,
         hall_registered_watched_online=stream.hall_registered_watched_online,
     )
-
-
-def minute_to_datetime(epoch_minutes: int) -> datetime:
-    return datetime.fromtimestamp(epoch_minutes * 60, timezone.utc)

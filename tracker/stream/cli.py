@@ -17,7 +17,8 @@ def flush_command() -> None:
 
 @stream_cli.command("purge")
 def purge_command() -> None:
-    """Delete per-viewer minutes of events ended more than STREAM_RETENTION_DAYS ago; keep their figures."""
+    """Delete per-viewer minutes (and their running totals) of events ended more than STREAM_RETENTION_DAYS ago;
+    keep their figures."""
     purged = purge_expired_minutes(utcnow())
     db.session.commit()
     days = retention_days()

@@ -1,14 +1,25 @@
-"""Livestream figures of one event, computed by grouped SQL over the viewer minutes.
+"""Livestream figures of one event, from running totals of the viewer minutes.
 
-After the retention period the minutes are gone and the figures come from the snapshot taken
+The minutes themselves are only written by heartbeats (one row per viewer and minute). When figures are
+computed, the minutes that can no longer change are folded into running totals (minutes per viewer, viewers per
+minute) and marked folded, each exactly once; the figures are then the totals plus the few minutes not folded yet,
+read directly, in one statement. So they are exact at every moment, and their cost grows with the number of
+viewers and minutes of the event, not with the number of viewer minutes.
+
+After the retention period the minutes and totals are gone and the figures come from the snapshot taken
 just before (see tracker.stream.services.purge_expired_minutes), with the same totals.
 """
 import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
-from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy import CTE, Integer, Row, Select, and_, case, exists, func, literal, null, or_, select, text, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..checkin.models import CheckIn
 from ..database import utcnow
@@ -16,8 +27,48 @@ from ..events.models import Event
 from ..extensions import db
 from ..invitees.models import Invitee
 from ..registration.models import ACTIVE_STATUSES, Mode, Registration
-from .models import StreamFigureSnapshot, ViewerMinute
-from .presence import minutes_insert, presence_store
+from .models import MinuteTotal, StreamFigureSnapshot, ViewerMinute, ViewerTotal
+from .presence import minute_of, minutes_insert, presence_store
+
+#: Minutes this recent may still change (heartbeats of this minute, goodbyes up to 90 s later): they are read
+#: directly and folded later. Older minutes that arrive late (a queue flushed late) are folded when they arrive.
+OPEN_MINUTES = timedelta(minutes=2)
+#: About the most minutes folded by one computation (whole minutes, so a few more), so that it stays short however
+#: many wait (after the upgrade that introduced the totals, or a queue flushed late); a live stream of 10,000
+#: viewers adds 10,000 a minute, and the dashboard computes every few seconds.
+FOLD_BATCH = 20_000
+#: First key of the PostgreSQL advisory lock that lets one transaction at a time fold an event's minutes.
+FOLD_LOCK = 0x73746D66
+#: The kinds of rows of the livestream parts of the figures statement (see stream_parts).
+STREAM_KINDS = ("viewers", "minute")
+#: Columns of a row of the figures statement: its kind, then a key and values (NULL where a kind has fewer).
+ROW_WIDTH = 13
+
+
+class epoch_minute(FunctionElement):
+    """Whole minutes since 1970 of a UTC timestamp column, on PostgreSQL and SQLite."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(epoch_minute, "postgresql")
+def _epoch_minute_postgresql(element, compiler, **kw):
+    return f"CAST(floor(date_part('epoch', {compiler.process(element.clauses, **kw)}) / 60) AS INTEGER)"
+
+
+@compiles(epoch_minute, "sqlite")
+def _epoch_minute_sqlite(element, compiler, **kw):
+    return f"(unixepoch({compiler.process(element.clauses, **kw)}) / 60)"
+
+
+def minute_to_datetime(epoch_minutes: int) -> datetime:
+    return datetime.fromtimestamp(epoch_minutes * 60, timezone.utc)
+
+
+def tagged(kind: str, *columns) -> Select:
+    """One part of a figures statement: rows of `kind`, padded with NULLs to ROW_WIDTH columns."""
+    return select(literal(kind), *columns, *[null()] * (ROW_WIDTH - 1 - len(columns)))
 
 
 class GroupFigures(NamedTuple):
@@ -56,128 +107,263 @@ class StreamFigures:
     from_snapshot: bool = field(default=False)
 
 
+def fold_minutes(event_id: int, now: datetime) -> None:
+    """Add the event's unfolded minutes older than OPEN_MINUTES to the running totals, about FOLD_BATCH rows of
+    the oldest minutes at a time, and mark them folded.
+
+    Part of the caller's transaction, so totals and marks are committed together or not at all. A minute is
+    never counted twice: on PostgreSQL the marking UPDATE and both additions are one statement, and one
+    transaction per event folds at a time (the others skip folding, their figures are exact all the same);
+    on SQLite the transaction holds the write lock from its start.
+    """
+    unfolded = and_(_unfolded(event_id), ViewerMinute.minute < minute_of(now) - OPEN_MINUTES)
+    # Whole minutes, through the one holding row FOLD_BATCH + 1: a range of the index of unfolded minutes.
+    last_minute = select(ViewerMinute.minute).where(unfolded).order_by(ViewerMinute.minute).offset(FOLD_BATCH).limit(1)
+    batch = and_(unfolded, or_(ViewerMinute.minute <= last_minute.scalar_subquery(), ~exists(last_minute)))
+    mark_folded = update(ViewerMinute.__table__).where(batch).values(folded=True)
+    if db.engine.dialect.name == "postgresql":
+        if not db.session.execute(select(func.pg_try_advisory_xact_lock(FOLD_LOCK, event_id))).scalar_one():
+            return
+        moved = mark_folded.returning(ViewerMinute.viewer_key, ViewerMinute.invitee_id, ViewerMinute.minute).cte("moved")
+        add_viewers = _add_to_viewer_totals(postgresql.insert, event_id, moved).cte("added_viewers")
+        db.session.execute(_add_to_minute_totals(postgresql.insert, event_id, moved).add_cte(add_viewers))
+        return
+    source = select(ViewerMinute.viewer_key, ViewerMinute.invitee_id, ViewerMinute.minute).where(batch).subquery()
+    db.session.execute(_add_to_viewer_totals(sqlite.insert, event_id, source))
+    db.session.execute(_add_to_minute_totals(sqlite.insert, event_id, source))
+    db.session.execute(mark_folded)
+
+
+def _add_to_viewer_totals(insert, event_id: int, minutes):
+    statement = insert(ViewerTotal.__table__).from_select(
+        ["event_id", "viewer_key", "invitee_id", "minutes"],
+        select(literal(event_id), minutes.c.viewer_key, func.max(minutes.c.invitee_id), func.count())
+        .where(text("true"))  # SQLite: INSERT … SELECT … ON CONFLICT needs a WHERE to parse
+        .group_by(minutes.c.viewer_key),
+    )
+    table = ViewerTotal.__table__
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.event_id, table.c.viewer_key],
+        set_={
+            "minutes": table.c.minutes + statement.excluded.minutes,
+            "invitee_id": func.coalesce(statement.excluded.invitee_id, table.c.invitee_id),
+        },
+    )
+
+
+def _add_to_minute_totals(insert, event_id: int, minutes):
+    statement = insert(MinuteTotal.__table__).from_select(
+        ["event_id", "minute", "viewers"],
+        select(literal(event_id), minutes.c.minute, func.count()).where(text("true")).group_by(minutes.c.minute),
+    )
+    table = MinuteTotal.__table__
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.event_id, table.c.minute],
+        set_={"viewers": table.c.viewers + statement.excluded.viewers},
+    )
+
+
+def _unfolded(event_id: int):
+    return and_(ViewerMinute.event_id == event_id, ~ViewerMinute.folded)
+
+
+def viewer_totals(event_id: int):
+    """Per viewer of the event: viewer_key, invitee_id (none for anonymous viewers) and minutes watched."""
+    both = union_all(
+        select(ViewerTotal.viewer_key, ViewerTotal.invitee_id, ViewerTotal.minutes).where(ViewerTotal.event_id == event_id),
+        select(ViewerMinute.viewer_key, ViewerMinute.invitee_id, literal(1)).where(_unfolded(event_id)),
+    ).subquery()
+    return (
+        select(both.c.viewer_key, func.max(both.c.invitee_id).label("invitee_id"), func.sum(both.c.minutes).label("minutes"))
+        .group_by(both.c.viewer_key)
+        .subquery("viewer_totals")
+    )
+
+
+def minute_totals(event_id: int):
+    """Per minute of the event with viewers: minute and viewers."""
+    both = union_all(
+        select(MinuteTotal.minute, MinuteTotal.viewers).where(MinuteTotal.event_id == event_id),
+        select(ViewerMinute.minute, literal(1)).where(_unfolded(event_id)),
+    ).subquery()
+    return (
+        select(both.c.minute, func.sum(both.c.viewers).label("viewers")).group_by(both.c.minute).subquery("minute_totals")
+    )
+
+
 def followed_online_invitee_ids(event: Event) -> Select:
     """Ids of the event's invitees who followed online, as a query to join or use with IN.
 
     Empty once the minutes are deleted after the retention period (the snapshot keeps counts, not people).
     """
-    return (
-        select(ViewerMinute.invitee_id)
-        .where(ViewerMinute.event_id == event.id, ViewerMinute.invitee_id.is_not(None))
-        .group_by(ViewerMinute.invitee_id)
-        .having(func.count() >= event.online_threshold_minutes)
+    viewers = viewer_totals(event.id)
+    return select(viewers.c.invitee_id).where(
+        viewers.c.invitee_id.is_not(None), viewers.c.minutes >= event.online_threshold_minutes
     )
 
 
-def stream_figures(event: Event, now: datetime | None = None) -> StreamFigures:
-    """All livestream figures of the event at this moment."""
-    now = now or utcnow()
-    snapshot = db.session.get(StreamFigureSnapshot, event.id)
-    if snapshot is not None:
-        return figures_from_json(snapshot.figures)
-    store = presence_store()
-    pending = store.pending_rows(event.id)
+def invitee_states(event_id: int) -> CTE:
+    """Every invitee of the event with their audience group, registration and current check-in.
+
+    A CTE, so that the hall counts and the livestream breakdowns of one statement share one pass over them.
+    """
+    return (
+        select(
+            Invitee.id.label("invitee_id"),
+            Invitee.group_id,
+            Invitee.invited_at,
+            Registration.id.label("registration_id"),
+            Registration.status,
+            Registration.mode,
+            CheckIn.id.label("checkin_id"),
+            CheckIn.checked_out_at,
+        )
+        .select_from(Invitee)
+        .outerjoin(Registration, and_(Registration.invitee_id == Invitee.id, Registration.event_id == event_id))
+        .outerjoin(CheckIn, and_(CheckIn.registration_id == Registration.id, CheckIn.reverted_at.is_(None)))
+        .where(Invitee.event_id == event_id)
+        .cte("invitee_states")
+    )
+
+
+def stream_parts(event_id: int, invitees: CTE) -> list[Select]:
+    """The parts of the figures statement for the livestream figures (see figures_from_rows).
+
+    "viewers": viewers per audience group, anonymity, hall state and minutes watched, so that the threshold,
+    the median and every breakdown follow in Python; "minute": viewers per minute.
+    """
+    viewers = viewer_totals(event_id)
+    checked_in = invitees.c.checkin_id.is_not(None)
+    hall_instead = and_(invitees.c.mode == Mode.HALL, invitees.c.status.in_(ACTIVE_STATUSES), ~checked_in)
+    per_viewer = (
+        select(
+            invitees.c.group_id,
+            case((viewers.c.invitee_id.is_(None), 1), else_=0).label("anonymous"),
+            case((hall_instead, 1), else_=0).label("hall_instead"),
+            case((checked_in, 1), else_=0).label("checked_in"),
+            viewers.c.minutes,
+        )
+        .select_from(viewers)
+        .outerjoin(invitees, invitees.c.invitee_id == viewers.c.invitee_id)
+        .subquery()
+    )
+    categories = [per_viewer.c.group_id, per_viewer.c.anonymous, per_viewer.c.hall_instead, per_viewer.c.checked_in,
+                  per_viewer.c.minutes]
+    minutes = minute_totals(event_id)
+    return [
+        tagged(STREAM_KINDS[0], *categories, func.count()).group_by(*categories),
+        tagged(STREAM_KINDS[1], epoch_minute(minutes.c.minute), minutes.c.viewers),
+    ]
+
+
+@contextmanager
+def minutes_counted(event: Event, now: datetime) -> Iterator[None]:
+    """Fold what is final; inside, the minutes still queued in Redis are in the table too.
+
+    They are added inside a savepoint that is rolled back, so they stay queued for the real flush and the
+    caller's transaction keeps only the fold.
+    """
+    fold_minutes(event.id, now)
+    pending = presence_store().pending_rows(event.id)
     if not pending:
-        return _figures_from_minutes(event, store.watching_now(event.id, now))
-    # Minutes still queued in Redis count too: add them inside a savepoint that is rolled back, so they
-    # stay queued for the real flush and the caller's transaction is left as it was.
+        yield
+        return
     savepoint = db.session.begin_nested()
     try:
         db.session.execute(minutes_insert(), pending)
-        return _figures_from_minutes(event, store.watching_now(event.id, now))
+        yield
     finally:
         savepoint.rollback()
 
 
-def _figures_from_minutes(event: Event, watching_now: int) -> StreamFigures:
-    threshold = event.online_threshold_minutes
-    per_viewer = (
-        select(
-            ViewerMinute.viewer_key,
-            func.max(ViewerMinute.invitee_id).label("invitee_id"),
-            func.count().label("minutes"),
-        )
-        .where(ViewerMinute.event_id == event.id)
-        .group_by(ViewerMinute.viewer_key)
-        .subquery()
-    )
-    followed = case((per_viewer.c.minutes >= threshold, 1), else_=0)
-    anonymous = per_viewer.c.invitee_id.is_(None)
-    totals = db.session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(followed), 0),
-            func.coalesce(func.sum(per_viewer.c.minutes), 0),
-            func.coalesce(func.sum(case((anonymous, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((anonymous & (per_viewer.c.minutes >= threshold), 1), else_=0)), 0),
-        )
-    ).one()
-    unique_viewers, followed_online, total_minutes, anonymous_viewers, anonymous_followed = (int(v) for v in totals)
+def stream_snapshot(event: Event) -> StreamFigures | None:
+    """The figures kept when the event's minutes were deleted, if they were."""
+    snapshot = db.session.get(StreamFigureSnapshot, event.id)
+    return figures_from_json(snapshot.figures) if snapshot is not None else None
 
-    ranked = select(
-        per_viewer.c.minutes,
-        func.row_number().over(order_by=per_viewer.c.minutes).label("rank"),
-        func.count().over().label("viewers"),
-    ).subquery()
-    median = db.session.execute(
-        select(func.avg(ranked.c.minutes)).where(
-            ranked.c.rank.between((ranked.c.viewers + 1) // 2, (ranked.c.viewers + 2) // 2)
-        )
-    ).scalar_one()
 
-    per_minute = [
-        (minute, viewers)
-        for minute, viewers in db.session.execute(
-            select(ViewerMinute.minute, func.count())
-            .where(ViewerMinute.event_id == event.id)
-            .group_by(ViewerMinute.minute)
-            .order_by(ViewerMinute.minute)
-        )
-    ]
-    peak = db.session.execute(
-        select(ViewerMinute.minute, func.count().label("viewers"))
-        .where(ViewerMinute.event_id == event.id)
-        .group_by(ViewerMinute.minute)
-        .order_by(func.count().desc(), ViewerMinute.minute)
-        .limit(1)
-    ).first()
+def stream_figures(event: Event, now: datetime | None = None) -> StreamFigures:
+    """All livestream figures of the event at this moment."""
+    figures, _ = stream_figures_with(event, now or utcnow(), invitee_states(event.id), [])
+    return figures
 
-    per_group = {
-        group_id: GroupFigures(int(viewers), int(followed_count))
-        for group_id, viewers, followed_count in db.session.execute(
-            select(Invitee.group_id, func.count(), func.coalesce(func.sum(followed), 0))
-            .select_from(per_viewer.join(Invitee, Invitee.id == per_viewer.c.invitee_id))
-            .group_by(Invitee.group_id)
-        )
-    }
 
-    followed_ids = followed_online_invitee_ids(event).subquery()
-    checked_in = exists().where(CheckIn.registration_id == Registration.id, CheckIn.reverted_at.is_(None))
-    hall_instead = (Registration.mode == Mode.HALL) & Registration.status.in_(ACTIVE_STATUSES) & ~checked_in
-    hall_watched_online, both = db.session.execute(
-        select(
-            func.coalesce(func.sum(case((hall_instead, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((checked_in, 1), else_=0)), 0),
-        ).select_from(followed_ids.join(Registration, Registration.invitee_id == followed_ids.c.invitee_id))
-    ).one()
+def stream_figures_with(
+    event: Event, now: datetime, invitees: CTE, other_parts: Sequence[Select]
+) -> tuple[StreamFigures, list[Row]]:
+    """The livestream figures, and the rows of `other_parts` (see `tagged`), from one aggregate statement.
 
+    `invitees` is the event's `invitee_states`, shared with the other parts. Only an event without any viewer
+    rows may have had them deleted after the retention period: only then is the snapshot looked for.
+    """
+    with minutes_counted(event, now):
+        rows = db.session.execute(union_all(*other_parts, *stream_parts(event.id, invitees))).all()
+        watching_now = presence_store().watching_now(event.id, now)
+    stream_rows = [row for row in rows if row[0] in STREAM_KINDS]
+    other_rows = [row for row in rows if row[0] not in STREAM_KINDS]
+    snapshot = None if stream_rows else stream_snapshot(event)
+    if snapshot is not None:
+        return snapshot, other_rows
+    return figures_from_rows(stream_rows, event.online_threshold_minutes, watching_now), other_rows
+
+
+def figures_from_rows(rows: Sequence[Row], threshold: int, watching_now: int) -> StreamFigures:
+    """The figures from the rows of `stream_parts`."""
+    per_minute = sorted((minute_to_datetime(row[1]), int(row[2])) for row in rows if row[0] == STREAM_KINDS[1])
+    peak_at, peak = None, 0
+    for minute, viewers in per_minute:
+        if viewers > peak:
+            peak_at, peak = minute, viewers
+    unique_viewers = followed_online = total_minutes = 0
+    anonymous_viewers = anonymous_followed = hall_watched_online = both = 0
+    per_group: dict[int | None, GroupFigures] = {}
+    distribution: dict[int, int] = {}
+    viewer_rows = (row for row in rows if row[0] == STREAM_KINDS[0])
+    for _kind, group_id, anonymous, hall_instead, checked_in, minutes, count, *_ in viewer_rows:
+        minutes, count = int(minutes), int(count)
+        followed = count if minutes >= threshold else 0
+        unique_viewers += count
+        followed_online += followed
+        total_minutes += minutes * count
+        distribution[minutes] = distribution.get(minutes, 0) + count
+        if anonymous:
+            anonymous_viewers += count
+            anonymous_followed += followed
+            continue
+        viewers_before, followed_before = per_group.get(group_id, (0, 0))
+        per_group[group_id] = GroupFigures(viewers_before + count, followed_before + followed)
+        hall_watched_online += followed if hall_instead else 0
+        both += followed if checked_in else 0
     return StreamFigures(
         watching_now=watching_now,
         unique_viewers=unique_viewers,
         followed_online=followed_online,
-        peak_concurrent=peak.viewers if peak else 0,
-        peak_at=peak.minute if peak else None,
+        peak_concurrent=peak,
+        peak_at=peak_at,
         total_minutes=total_minutes,
         average_minutes=round(total_minutes / unique_viewers, 1) if unique_viewers else 0.0,
-        median_minutes=float(median) if median is not None else 0.0,
+        median_minutes=_median(distribution),
         per_minute=per_minute,
         per_group=per_group,
         anonymous_viewers=anonymous_viewers,
         anonymous_followed_online=anonymous_followed,
-        hall_registered_watched_online=int(hall_watched_online),
-        both=int(both),
+        hall_registered_watched_online=hall_watched_online,
+        both=both,
         online_threshold_minutes=threshold,
     )
+
+
+def _median(distribution: dict[int, int]) -> float:
+    """The median of values given as {value: how often}; 0.0 without any."""
+    count = sum(distribution.values())
+    if not count:
+        return 0.0
+    wanted = {(count + 1) // 2, (count + 2) // 2}  # positions, from 1, of the middle value(s)
+    picked, seen = [], 0
+    for value in sorted(distribution):
+        first, seen = seen + 1, seen + distribution[value]
+        picked.extend(value for position in wanted if first <= position <= seen)
+    return sum(picked) / len(picked)
 
 
 def figures_to_json(figures: StreamFigures) -> str:

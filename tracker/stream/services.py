@@ -9,7 +9,7 @@ from ..events.models import Event
 from ..extensions import db
 from ..registration.models import Mode, Registration, Status
 from .figures import figures_to_json, stream_figures
-from .models import StreamFigureSnapshot, ViewerMinute
+from .models import MinuteTotal, StreamFigureSnapshot, ViewerMinute, ViewerTotal
 from .presence import presence_store
 from .viewers import CLOSES_AFTER_END, OPENS_BEFORE_START, Viewer
 
@@ -76,11 +76,12 @@ def purge_expired_minutes(now: datetime) -> list[int]:
 
 
 def replace_minutes_by_snapshot(event: Event, now: datetime, store=None) -> None:
-    """Keep the event's livestream figures as a snapshot, then delete its per-viewer minutes."""
+    """Keep the event's livestream figures as a snapshot, then delete its per-viewer minutes and their totals."""
     store = store or presence_store()
     store.flush(event.id)
     if db.session.get(StreamFigureSnapshot, event.id) is None:
         db.session.add(StreamFigureSnapshot(event_id=event.id, figures=figures_to_json(stream_figures(event, now))))
         db.session.flush()
-    db.session.execute(delete(ViewerMinute).where(ViewerMinute.event_id == event.id))
+    for model in (ViewerMinute, ViewerTotal, MinuteTotal):
+        db.session.execute(delete(model).where(model.event_id == event.id))
     store.forget(event.id)
