@@ -3,7 +3,7 @@
 Existing minutes start unfolded; the first figure computation of their event folds them.
 
 Revision ID: a88078705a95
-Revises: a9f70d5239c9
+Revises: c3e1f0a7b9d2
 Create Date: 2026-11-29 08:48:47.337160
 
 """
@@ -15,7 +15,7 @@ import tracker.database
 
 # revision identifiers, used by Alembic.
 revision = 'a88078705a95'
-down_revision = 'a9f70d5239c9'
+down_revision = 'c3e1f0a7b9d2'
 branch_labels = None
 depends_on = None
 
