@@ -11,7 +11,10 @@ once with Redis in front (TRACKER_REDIS_URL). Two kinds of run, both bounded in 
 
 Row writes on `viewer_minutes` (inserts + updates) come from PostgreSQL's own statistics.
 
+gunicorn runs with deploy/gunicorn.conf.py and wsgi:app, as `make serve` does, rate limits on as deployed.
+
     .venv/bin/python benchmarks/heartbeats.py [--seconds 20] [--max-requests 60000] [--connections 32] [--workers 2]
+        [--threads 4] [--no-limits]
         [--paced-seconds 125 --interval 30]
         [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379/13]
 """
@@ -82,17 +85,16 @@ def prepare(database_url: str) -> tuple[list[str], list[str]]:
     return tokens, warm_up
 
 
-def start_gunicorn(database_url: str, redis_url: str | None, port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(database_url: str, redis_url: str | None, port: int, args) -> subprocess.Popen:
+    """gunicorn as deployed (deploy/gunicorn.conf.py, wsgi:app), on a free loopback port, with rate limits as configured."""
     env = dict(os.environ, TRACKER_DATABASE_URL=database_url, TRACKER_SECRET_KEY=SECRET_KEY,
-               TRACKER_RATELIMIT_ENABLED="false")
+               TRACKER_BIND=f"127.0.0.1:{port}", TRACKER_WORKERS=str(args.workers), TRACKER_THREADS=str(args.threads),
+               TRACKER_LOG_LEVEL="warning", TRACKER_RATELIMIT_ENABLED="false" if args.no_limits else "true")
     env.pop("TRACKER_REDIS_URL", None)
     if redis_url:
         env["TRACKER_REDIS_URL"] = redis_url
-    process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--worker-class", "gthread", "--threads", "4",
-         "--keep-alive", "30", "--preload", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "tracker:create_app()"],
-        cwd=ROOT, env=env,
-    )
+    process = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
+                               cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if _answers(port):
@@ -113,26 +115,29 @@ def _answers(port: int) -> bool:
         return False
 
 
-async def _connection(port: int, next_body, latencies: list[float], failures: list[str]) -> None:
-    """Send heartbeats over one keep-alive connection while next_body() gives bodies (it may wait)."""
+def _request(body: bytes) -> bytes:
+    """The heartbeat exactly as the page's fetch/sendBeacon sends it: a small JSON body, no cookie."""
+    return (b"POST /api/stream/heartbeat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+
+async def _connection(port: int, next_request, latencies: list[float], failures: list[str]) -> None:
+    """Send heartbeats over one keep-alive connection while next_request() gives requests (it may wait)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        while (body := await next_body()) is not None:
-            request = (b"POST /api/stream/heartbeat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                       b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        while (request := await next_request()) is not None:
             started = time.perf_counter()
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            if length:
-                await reader.readexactly(length)
             latencies.append(time.perf_counter() - started)
-            if not head.startswith(b"HTTP/1.1 204"):
-                failures.append(head.split(b"\r\n")[0].decode())
-            if b"connection: close" in head.lower():
+            if head.startswith(b"HTTP/1.1 204"):  # the answer to every accepted heartbeat: no body to read
+                continue
+            failures.append(head.split(b"\r\n", 1)[0].decode())
+            lowered = head.lower()
+            length = lowered.find(b"content-length:")
+            if length >= 0:
+                await reader.readexactly(int(lowered[length + 15:lowered.index(b"\r\n", length)]))
+            if b"connection: close" in lowered:
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
     finally:
@@ -141,19 +146,19 @@ async def _connection(port: int, next_body, latencies: list[float], failures: li
 
 async def load(port: int, tokens: list[str], seconds: float, limit: int, connections: int):
     """Closed loop: every connection sends its next heartbeat as soon as the last is answered."""
-    bodies = [json.dumps({"viewer": token}).encode() for token in tokens]
+    requests = [_request(json.dumps({"viewer": token}).encode()) for token in tokens]
     latencies: list[float] = []
     failures: list[str] = []
     counter = [0]
     started = time.monotonic()
 
-    async def next_body():
+    async def next_request():
         if time.monotonic() >= started + seconds or counter[0] >= limit:
             return None
         counter[0] += 1
-        return bodies[counter[0] % len(bodies)]
+        return requests[counter[0] % len(requests)]
 
-    await asyncio.gather(*[_connection(port, next_body, latencies, failures) for _ in range(connections)])
+    await asyncio.gather(*[_connection(port, next_request, latencies, failures) for _ in range(connections)])
     return latencies, time.monotonic() - started, failures
 
 
@@ -162,10 +167,10 @@ async def paced(port: int, tokens: list[str], seconds: float, interval: float, c
     rng = random.Random(1)
     schedule = []
     for token in tokens:
-        body = json.dumps({"viewer": token}).encode()
+        request = _request(json.dumps({"viewer": token}).encode())
         moment = rng.uniform(0, interval)
         while moment < seconds:
-            schedule.append((moment, body))
+            schedule.append((moment, request))
             moment += interval * rng.uniform(0.9, 1.1)
     schedule.sort(key=lambda item: item[0])
     position = [0]
@@ -173,15 +178,15 @@ async def paced(port: int, tokens: list[str], seconds: float, interval: float, c
     failures: list[str] = []
     started = time.monotonic()
 
-    async def next_body():
+    async def next_request():
         if position[0] >= len(schedule):
             return None
-        moment, body = schedule[position[0]]
+        moment, request = schedule[position[0]]
         position[0] += 1
         await asyncio.sleep(max(0.0, started + moment - time.monotonic()))
-        return body
+        return request
 
-    await asyncio.gather(*[_connection(port, next_body, latencies, failures) for _ in range(connections)])
+    await asyncio.gather(*[_connection(port, next_request, latencies, failures) for _ in range(connections)])
     return latencies, time.monotonic() - started, failures
 
 
@@ -221,7 +226,7 @@ def flush_redis(database_url: str, redis_url: str) -> None:
 def run_mode(name: str, database_url: str, redis_url: str | None, tokens: list[str], warm_up: list[str], args) -> dict:
     engine = sa.create_engine(database_url)
     port = free_port()
-    server = start_gunicorn(database_url, redis_url, port, args.workers)
+    server = start_gunicorn(database_url, redis_url, port, args)
     try:
         # Warm-up with viewers of their own (connections, pools, caches), then start counting from an empty table.
         asyncio.run(load(port, warm_up, 3, 2000, args.connections))
@@ -273,7 +278,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="load time per mode (at most)")
     parser.add_argument("--max-requests", type=int, default=60000, help="heartbeats per mode (at most)")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (4 threads each)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (deploy: one per core)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread)")
+    parser.add_argument("--no-limits", action="store_true",
+                        help="rate limits off (as the runs before 2026-11-29 09:40); by default on, as deployed")
     parser.add_argument("--paced-seconds", type=float, default=0,
                         help="instead of the closed loop: every viewer at the page's pace for this long (e.g. 125)")
     parser.add_argument("--interval", type=float, default=30, help="heartbeat interval of the paced run")
@@ -306,7 +314,8 @@ def main() -> None:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
         admin.dispose()
     print(f"viewers: {INVITEE_VIEWERS + ANONYMOUS_VIEWERS} ({INVITEE_VIEWERS} invitees, {ANONYMOUS_VIEWERS} anonymous); "
-          f"{args.connections} keep-alive connections; gunicorn {args.workers} workers x 4 threads (gthread)")
+          f"{args.connections} keep-alive connections; gunicorn {args.workers} workers x {args.threads} threads (gthread, "
+          f"deploy/gunicorn.conf.py); rate limits {'off' if args.no_limits else 'on'}")
     for result in results:
         print(f"{result['mode']:>8}: {result['heartbeats']} heartbeats in {result['seconds']} s = "
               f"{result['per_second']} heartbeats/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "

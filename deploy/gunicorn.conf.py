@@ -8,9 +8,11 @@ import os
 
 #: Address to listen on; the reverse proxy forwards to it. Keep it on loopback unless the proxy is elsewhere.
 bind = os.environ.get("TRACKER_BIND", "127.0.0.1:8000")
-#: Worker processes; the usual 2 x cores + 1 unless set.
-workers = int(os.environ.get("TRACKER_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-#: Threads per worker (gthread): long-polling pages and heartbeats do not block a whole process.
+#: Worker processes: one per core (at least two, so a restarting worker never leaves none). Requests are CPU-bound
+#: Python (one core per process at a time), and PostgreSQL and Redis need the same cores: more processes than cores
+#: add context switches and database connections, not throughput (2 x cores + 1 is the rule for sync workers).
+workers = int(os.environ.get("TRACKER_WORKERS", max(2, multiprocessing.cpu_count())))
+#: Threads per worker (gthread): a request waiting for the database, Redis or a slow client does not hold its core.
 threads = int(os.environ.get("TRACKER_THREADS", 4))
 worker_class = "gthread"
 #: A request running longer than this is killed (imports of large lists stay well below).

@@ -267,6 +267,27 @@ def test_several_tabs_and_duplicate_heartbeats_are_one_viewer_one_row_per_minute
         assert db.session.scalar(select(func.count()).select_from(ViewerMinute)) == 4
 
 
+def test_database_presence_rewrites_the_minute_row_only_when_last_seen_moves_forward(app):
+    """A late heartbeat of another tab never moves last-seen back; a heartbeat after a goodbye brings the viewer back."""
+    client, event, token = one_invitee_viewer(app)
+
+    def last_seen():
+        with app.app_context():
+            return db.session.scalars(select(ViewerMinute.last_seen_at)).all()
+
+    for second in (35, 20, 35):  # the second tab's heartbeat of :20 arrives late, then a duplicate of :35
+        with time_machine.travel(at(1) + timedelta(seconds=second), tick=False):
+            assert beat(client, token).status_code == 204
+    assert last_seen() == [at(1) + timedelta(seconds=35)]
+    with time_machine.travel(at(1) + timedelta(seconds=40), tick=False):
+        assert beat(client, token, "/api/stream/goodbye").status_code == 204
+    assert last_seen() == [None]
+    with time_machine.travel(at(1) + timedelta(seconds=38), tick=False):  # the other tab, still open
+        assert beat(client, token).status_code == 204
+    assert last_seen() == [at(1) + timedelta(seconds=38)]
+    assert figures(app, event.id, at(1) + timedelta(seconds=45)).watching_now == 1
+
+
 def test_goodbye_ends_watching_now_at_once_but_keeps_the_minutes(stream_app):
     client = stream_app.test_client()
     with stream_app.app_context():

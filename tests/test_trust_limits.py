@@ -61,10 +61,12 @@ def test_login_posts_are_limited_with_a_german_429(app_factory):
 
 def test_the_429_answer_of_an_api_is_german_json(app_factory):
     client = limited_app(app_factory, RATELIMIT_CHECKIN="1 per minute").test_client()
-    client.post("/api/probe/scan")
+    first = client.post("/api/probe/scan")
+    assert first.status_code == 200 and "X-RateLimit-Remaining" not in first.headers, "no window read for headers"
     response = client.post("/api/probe/scan")
     assert response.status_code == 429
     assert response.get_json()["error"].startswith("Zu viele Anfragen")
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
 
 
 def test_door_devices_behind_one_address_have_their_own_budgets(app_factory):

@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from . import operations, security
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 TEMPLATES_DIR = str(Path(__file__).parent.parent / "templates")
@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import i18n, models  # noqa: F401  (models: every table known to Alembic)
+    from . import i18n, limits, models  # noqa: F401  (models: every table known to Alembic)
     from .database import configure_sqlite
 
     db.init_app(app)
@@ -49,7 +49,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
-    limiter.init_app(app)
+    limits.init_app(app)
     login_manager.init_app(app)
 
 

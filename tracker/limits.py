@@ -5,13 +5,21 @@ can tune it without a code change. Counters live in Redis when TRACKER_REDIS_URL
 and server), else in each process's memory. Keys are chosen so that people behind one address (the city's
 network, all door devices behind one NAT) do not share a budget: door APIs count per device credential,
 personal-link pages per link, heartbeats per viewer. Decorate a view with the ready-made decorators below.
+
+The informational X-RateLimit-* headers are off by default (RATELIMIT_HEADERS_ENABLED): reading a window's state
+for them costs two more storage round trips on every limited request. A refused request still says when to come
+back (Retry-After).
 """
 import hashlib
 import json
+import logging
+import time
 
-from flask import current_app, request, session
+from flask import Flask, current_app, request, session
+from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from .errors import render_error
 from .extensions import limiter
 
 #: Header or cookie a paired door device sends its credential in (see the check-in area).
@@ -112,3 +120,18 @@ def heartbeat(view):
 def login(view):
     """The login form's POST: per address (the account lock-out in accounts.services counts per account)."""
     return limiter.limit(named_limit("RATELIMIT_LOGIN"), key_func=client_address, methods=["POST"])(view)
+
+
+def _refused(error: RateLimitExceeded):
+    """The usual 429 answer, with Retry-After: the one time a window's state is worth reading."""
+    response = current_app.make_response(render_error(429))
+    try:
+        response.headers["Retry-After"] = str(max(1, int(limiter.current_limit.reset_at - time.time())))
+    except Exception:  # noqa: BLE001  (storage gone since the hit: the answer goes out without the hint)
+        logging.getLogger("tracker.limits").warning("Retry-After not known", exc_info=True)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    limiter.init_app(app)
+    app.register_error_handler(RateLimitExceeded, _refused)

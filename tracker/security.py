@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext
 from flask_login import logout_user, user_logged_in
 from werkzeug.exceptions import BadRequest
@@ -77,9 +78,7 @@ def allow_media_origin(url: str | None) -> None:
     _allow("connect-src", url)
 
 
-def content_security_policy() -> str:
-    """The policy for the current response, with the origins the view allowed."""
-    extra: dict[str, set[str]] = g.get("csp_extra", {})
+def _policy(extra: dict[str, set[str]]) -> str:
     parts = []
     for directive, sources in BASE_POLICY.items():
         added = sorted(extra.get(directive, ()))
@@ -87,6 +86,16 @@ def content_security_policy() -> str:
             sources = ()
         parts.append(" ".join((directive, *sources, *added)))
     return "; ".join(parts)
+
+
+#: The policy of every response whose view allowed no other origin, built once.
+BASE_POLICY_HEADER = _policy({})
+
+
+def content_security_policy() -> str:
+    """The policy for the current response, with the origins the view allowed."""
+    extra = g.get("csp_extra")
+    return _policy(extra) if extra else BASE_POLICY_HEADER
 
 
 def set_security_headers(response):
@@ -134,18 +143,40 @@ class SafeJsonRequest(Request):
 
 
 _JSON_NUL = re.compile(rb"\\u0000", re.IGNORECASE)
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _holds_nul() -> bool:
+    """Whether the query, a form value or a JSON body holds a NUL; reads only what the request has."""
+    query = request.query_string
+    if b"%00" in query or b"\x00" in query:  # the only ways a decoded query value can hold a NUL
+        return True
+    if request.is_json:
+        body = request.get_data()
+        return b"\x00" in body or _JSON_NUL.search(body) is not None
+    return request.mimetype in _FORM_TYPES and any("\x00" in value for value in request.form.values())
 
 
 def refuse_nul_characters():
     """No real input holds a NUL character; PostgreSQL cannot store one, so refuse it at the door with a 400."""
-    body_has_nul = request.is_json and (b"\x00" in request.get_data() or _JSON_NUL.search(request.get_data()))
-    if body_has_nul or any("\x00" in value for value in (*request.args.values(), *request.form.values())):
+    if _holds_nul():
         return render_error(400, gettext("The input contains characters that are not allowed."))
     return None
 
 
+class SessionCookieOnDemand(SecureCookieSessionInterface):
+    """Flask's signed cookie session, whose signer is built only when a request brings a session cookie
+    (APIs, heartbeats and first visits bring none)."""
+
+    def open_session(self, app: Flask, request: Request):
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     app.request_class = SafeJsonRequest
+    app.session_interface = SessionCookieOnDemand()
     app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
     app.before_request(end_expired_session)
