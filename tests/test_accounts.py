@@ -109,6 +109,16 @@ def test_language_switch_to_english(client):
     assert "Anmelden" in client.get("/login").get_data(as_text=True)
 
 
+def test_signed_in_account_sees_its_own_language(app, client):
+    with app.app_context():
+        user = make_user("organiser")
+        user.language = "en"
+        db.session.commit()
+    assert "Anmelden" in client.get("/login").get_data(as_text=True)
+    login(client, user)
+    assert "Log out" in client.get("/events/").get_data(as_text=True)
+
+
 def test_unknown_page_is_a_friendly_german_404(client):
     response = client.get("/does-not-exist")
     assert response.status_code == 404

@@ -16,7 +16,8 @@ def select_locale() -> str:
     page_language = getattr(g, "page_language", None)
     if page_language in languages:
         return page_language
-    if current_user and current_user.is_authenticated and current_user.language in languages:
+    # Only a signed-in session has an account to ask; device and guest requests need not load one.
+    if "_user_id" in session and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
