@@ -196,6 +196,18 @@ def test_role_change_and_password_reset_take_effect_and_are_audited(app, client,
     assert "zwischen 10 und 200 Zeichen" in response.get_data(as_text=True)
 
 
+def test_a_password_reset_ends_the_accounts_other_sessions(app, client, logged):
+    organiser_client, second_admin_client = app.test_client(), app.test_client()
+    login(organiser_client, logged["organiser"])
+    login(second_admin_client, logged["admin"])
+    login(client, logged["admin"])
+    assert client.post(f"/admin/users/{logged['organiser'].id}/password", data={"password": "a-new-long-password"}).status_code == 302
+    assert organiser_client.get("/events/").status_code == 302, "signed in with the old password: signed out"
+    assert client.post(f"/admin/users/{logged['admin'].id}/password", data={"password": "another-long-password"}).status_code == 302
+    assert client.get("/admin/users/").status_code == 200, "who reset their own password stays signed in"
+    assert second_admin_client.get("/admin/users/").status_code == 302, "their other sessions end"
+
+
 def test_an_administrator_cannot_lock_themselves_out(app, client, logged):
     login(client, logged["admin"])
     me = logged["admin"].id

@@ -13,10 +13,12 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The session's account; a deactivated account's sessions end at their next request."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    """The session's account (see User.get_id); the sessions of a deactivated account, or signed in before its
+    password was reset, end at their next request."""
+    user_id, _, stamp = session_id.partition("-")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+    return user if user is not None and user.active and stamp == user.password_stamp else None
 
 
 def _requires(check):

@@ -1,7 +1,7 @@
 """Administrators manage user accounts: list, create, change role, deactivate, reset password. All audited."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import func, select
 
 from ..audit.services import record
@@ -118,6 +118,8 @@ def set_password(user_id: int):
 
     def change(account):
         reset_password(account, form.password.data)
+        if account.id == current_user.id:
+            login_user(account)  # the reset ends every session of the account but this one
         return "users.password_reset"
 
     return _apply(user_id, form, change, _("The new password has been set. Pass it on to the person in a safe way."))

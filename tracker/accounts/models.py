@@ -1,4 +1,5 @@
 """Organiser, administrator and door-staff accounts."""
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 
@@ -54,6 +55,15 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    def get_id(self) -> str:
+        """The session's reference to the account: its id and a stamp of its password, so a new password ends
+        every session signed in with the old one."""
+        return f"{self.id}-{self.password_stamp}"
+
+    @property
+    def password_stamp(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
