@@ -89,7 +89,9 @@ def start_gunicorn(database_url: str, redis_url: str | None, port: int, args) ->
     """gunicorn as deployed (deploy/gunicorn.conf.py, wsgi:app), on a free loopback port, with rate limits as configured."""
     env = dict(os.environ, TRACKER_DATABASE_URL=database_url, TRACKER_SECRET_KEY=SECRET_KEY,
                TRACKER_BIND=f"127.0.0.1:{port}", TRACKER_WORKERS=str(args.workers), TRACKER_THREADS=str(args.threads),
-               TRACKER_LOG_LEVEL="warning", TRACKER_RATELIMIT_ENABLED="false" if args.no_limits else "true")
+               TRACKER_LOG_LEVEL="warning", TRACKER_RATELIMIT_ENABLED="false" if args.no_limits else "true",
+               # No worker recycling while measuring: a recycled worker's CPU time would vanish from /proc.
+               TRACKER_MAX_REQUESTS="0")
     env.pop("TRACKER_REDIS_URL", None)
     if redis_url:
         env["TRACKER_REDIS_URL"] = redis_url
@@ -128,7 +130,14 @@ async def _connection(port: int, next_request, latencies: list[float], failures:
         while (request := await next_request()) is not None:
             started = time.perf_counter()
             writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionResetError):
+                # The server closed the idle keep-alive connection, as a browser sees it too: open a new one.
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
             latencies.append(time.perf_counter() - started)
             if head.startswith(b"HTTP/1.1 204"):  # the answer to every accepted heartbeat: no body to read
                 continue
