@@ -211,12 +211,17 @@ class KeepAliveClient:
         self.sock.close()
 
 
-def warm_up(port: int, door_id: int, credential: str, connections: int = 16, scans: int = 8) -> None:
-    """A few forged-code scans on many connections, so every worker thread has its caches filled before timing."""
-    head = (
+def scan_head(credential: str) -> bytes:
+    """The request head of a paired device's scan, as the scanner page sends it (the body follows)."""
+    return (
         "POST /api/checkin/scan HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         f"X-Tracker-Scanner: 1\r\nCookie: {CREDENTIAL_COOKIE}={credential}\r\n"
     ).encode()
+
+
+def warm_up(port: int, door_id: int, credential: str, connections: int = 16, scans: int = 8) -> None:
+    """A few forged-code scans on many connections, so every worker thread has its caches filled before timing."""
+    head = scan_head(credential)
 
     def scanner():
         client = KeepAliveClient(port, head)
@@ -242,10 +247,7 @@ def run_level(port: int, door_id: int, credential: str, codes: list[str], scanne
     failures = []
     lock = threading.Lock()
     stop_at = time.monotonic() + max_seconds
-    head = (
-        "POST /api/checkin/scan HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"X-Tracker-Scanner: 1\r\nCookie: {CREDENTIAL_COOKIE}={credential}\r\n"
-    ).encode()
+    head = scan_head(credential)
 
     def scanner():
         connection = KeepAliveClient(port, head)
