@@ -117,6 +117,8 @@ class Client(threading.Thread):
         while time.monotonic() < self.deadline:
             if self.think:
                 time.sleep(min(random.expovariate(1 / self.think), max(0.0, self.deadline - time.monotonic())))
+                if time.monotonic() >= self.deadline:  # woken by the deadline: a burst of every client, not the load
+                    return
             with self.lock:
                 if not self.work:
                     return
@@ -207,11 +209,16 @@ def run(args) -> None:
             TRACKER_DATABASE_URL=url,
             TRACKER_SECRET_KEY=secret,
             TRACKER_BASE_URL=f"http://127.0.0.1:{port}",
+            TRACKER_REDIS_URL=args.redis,
+            TRACKER_BIND=f"127.0.0.1:{port}",
+            TRACKER_WORKERS=str(args.workers),
+            TRACKER_THREADS=str(args.threads),
+            TRACKER_MAX_REQUESTS="0",  # no worker recycling while measuring
+            TRACKER_LOG_LEVEL="warning",
         )
         server = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--worker-class", args.worker_class,
-             "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env, start_new_session=True,
+            [str(ROOT / ".venv/bin/gunicorn"), "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
         )
         wait_until_up(port)
         lock = threading.Lock()
@@ -269,7 +276,8 @@ def report(args, results: dict, elapsed: float, cpu_seconds: float, own_cpu_seco
                 f"so about {args.clients / args.think:.1f} sign-ups/s are offered (less while responses take long)")
     else:
         load = "CLOSED LOOP: each client sends the next request as soon as the last returns (saturation)"
-    print(f"clients={args.clients} gunicorn {args.workers} workers x {args.threads} threads ({args.worker_class}), "
+    print(f"clients={args.clients} gunicorn {args.workers} workers x {args.threads} threads (gthread, "
+          f"deploy/gunicorn.conf.py, Redis {args.redis or 'none'}), "
           f"PostgreSQL, hall capacity {args.capacity}\n{load}")
     print(f"sign-ups: {len(answers)} in {elapsed:.1f} s = {len(answers) / elapsed:.1f} per second "
           f"(each a page GET plus an answer POST); errors: {len(results['errors'])} {sorted(set(results['errors']))}")
@@ -309,8 +317,9 @@ def main() -> None:
                         help="measure CPU time and SQL statements per request through the app itself, without gunicorn")
     parser.add_argument("--capacity", type=int, default=800)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14",
+                        help="Redis for rate limits and caches, as deployed ('' for none)")
     parser.add_argument("--postgres-url", default=os.environ.get("TRACKER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     run(parser.parse_args())
 
