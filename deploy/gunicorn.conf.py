@@ -3,6 +3,7 @@
 Every value can be overridden by an environment variable, so one file serves every server:
 TRACKER_BIND, TRACKER_WORKERS, TRACKER_THREADS, TRACKER_TIMEOUT, TRACKER_GRACEFUL_TIMEOUT.
 """
+import gc
 import multiprocessing
 import os
 
@@ -33,6 +34,16 @@ preload_app = True
 #: Honour X-Forwarded-* only from the local reverse proxy (the app's ProxyFix needs TRACKER_PROXY_FIX=true).
 forwarded_allow_ips = os.environ.get("TRACKER_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "tracker"
+
+
+def pre_fork(server, worker):
+    """Keep the preloaded app's objects out of the workers' garbage collections.
+
+    Frozen objects are never scanned again: a full collection in a worker walks only what its requests made,
+    instead of the 140,000 objects of the loaded app as well (about 100 ms, every request of that worker
+    waiting), and the memory pages shared with the master after the fork stay shared.
+    """
+    gc.freeze()
 
 
 def post_fork(server, worker):

@@ -17,11 +17,6 @@ def scan():
     return "scanned"
 
 
-@limits.heartbeat
-def beat():
-    return "counted"
-
-
 @limits.self_registration
 def register():
     return "registered"
@@ -43,7 +38,6 @@ def limited_app(app_factory, **config):
     app.add_url_rule("/t/<token>/probe", "probe_link", link_page)
     app.add_url_rule("/t/<token>/missing", "probe_missing", not_found)
     app.add_url_rule("/api/probe/scan", "probe_scan", scan, methods=["POST"])
-    app.add_url_rule("/api/probe/heartbeat", "probe_heartbeat", beat, methods=["POST"])
     app.add_url_rule("/probe/register", "probe_register", register, methods=["GET", "POST"])
     return app
 
@@ -100,12 +94,35 @@ def test_personal_links_count_per_link_and_unknown_links_per_address(app_factory
 
 
 def test_heartbeats_count_per_viewer(app_factory):
-    client = limited_app(app_factory, RATELIMIT_HEARTBEAT="2 per minute").test_client()
-    for _ in range(2):
-        assert client.post("/api/probe/heartbeat", json={"viewer": "viewer-a"}).status_code == 200
-    assert client.post("/api/probe/heartbeat", json={"viewer": "viewer-a"}).status_code == 429
-    assert client.post("/api/probe/heartbeat", json={"viewer": "viewer-b"}).status_code == 200
-    assert client.post("/api/probe/heartbeat", data=b"\xff\xfe not json").status_code == 200
+    """The real heartbeat API: one budget per viewer, whoever shares their address; bad bodies are refused unread."""
+    from tracker.extensions import db
+    from tracker.stream.viewers import issue_token
+
+    from .factories import make_event
+
+    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_HEARTBEAT="2 per minute")
+    with app.app_context():
+        event = make_event(starts_in=timedelta(minutes=-10))
+        db.session.commit()
+        first, second = issue_token(event), issue_token(event)
+    client = app.test_client()
+
+    def beat(token):
+        return client.post("/api/stream/heartbeat", json={"viewer": token})
+
+    assert [beat(first).status_code for _ in range(2)] == [204, 204]
+    refused = beat(first)
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.get_json()["error"].startswith("Zu viele Anfragen")
+    assert beat(second).status_code == 204, "another viewer behind the same address"
+    assert client.post("/api/stream/heartbeat", data=b"\xff\xfe not json").status_code == 400
+
+
+def test_only_the_views_check_their_limits(app_factory):
+    """Flask-Limiter's pass before every request is dropped: this app has no default or blueprint limits."""
+    app = limited_app(app_factory)
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
+    assert not app.config.get("RATELIMIT_DEFAULT") and not app.config.get("RATELIMIT_APPLICATION")
 
 
 def test_self_registration_counts_per_mail_address(app_factory):

@@ -97,11 +97,13 @@ def _viewer_from_body():
 # the credential, and a cross-site page has no way to read it (see tracker.stream.viewers).
 @bp.post("/api/stream/heartbeat")
 @csrf.exempt
-@limits.heartbeat
 def heartbeat():
     viewer, error = _viewer_from_body()
     if error:
         return error
+    refusal = limits.heartbeat_refusal(viewer.key)
+    if refusal is not None:
+        return refusal
     now = utcnow()
     if not viewer.accepts(now):
         return render_error(400, _("The livestream is not running now. Please reload the page."))
