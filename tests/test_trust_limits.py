@@ -93,14 +93,20 @@ def test_personal_links_count_per_link_and_unknown_links_per_address(app_factory
     assert client.get("/t/guess9/missing").status_code == 429, "guessing links is slowed down per address"
 
 
-def test_heartbeats_count_per_viewer(app_factory):
-    """The real heartbeat API: one budget per viewer, whoever shares their address; bad bodies are refused unread."""
+@pytest.mark.parametrize("presence", ["database", "redis"])
+def test_heartbeats_count_per_viewer(app_factory, presence):
+    """The real heartbeat API: one budget per viewer, whoever shares their address, counted by the presence store
+    (in Redis: in its heartbeat script); bad bodies are refused unread."""
     from tracker.extensions import db
     from tracker.stream.viewers import issue_token
 
     from .factories import make_event
 
-    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_HEARTBEAT="2 per minute")
+    settings = {}
+    if presence == "redis":
+        redis_or_skip()
+        settings = {"REDIS_URL": REDIS_URL, "STREAM_REDIS_PREFIX": f"test:{uuid.uuid4().hex}:"}
+    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_HEARTBEAT="2 per minute;50 per hour", **settings)
     with app.app_context():
         event = make_event(starts_in=timedelta(minutes=-10))
         db.session.commit()

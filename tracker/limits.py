@@ -10,13 +10,13 @@ The informational X-RateLimit-* headers are off by default (RATELIMIT_HEADERS_EN
 for them costs two more storage round trips on every limited request. A refused request still says when to come
 back (Retry-After).
 
-Heartbeats, the most frequent requests of all, are counted by `heartbeat_refusal` in the same storage but without
-Flask-Limiter's per-request machinery, which cost about as much as the rest of a heartbeat.
+Heartbeats, the most frequent requests of all, are counted by the presence store (see `heartbeat_budgets`).
 """
 import hashlib
 import logging
 import time
 from functools import cache
+from typing import NamedTuple
 
 from flask import Flask, current_app, request, session
 from flask_limiter import RateLimitExceeded
@@ -112,34 +112,62 @@ def _limit_items(text: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(text))
 
 
-def heartbeat_refusal(viewer_key: str):
-    """Count one heartbeat of this livestream viewer (RATELIMIT_HEARTBEAT): the 429 answer once their budget
-    is spent, else None. Like Flask-Limiter, it lets the heartbeat through if the storage fails."""
+class Budget(NamedTuple):
+    """One fixed window of a limit that a request counts in."""
+
+    #: The counter of this client in this window (no credential or token in it).
+    key: str
+    #: Requests allowed in the window.
+    amount: int
+    #: When the window ends (seconds since the epoch), and its counter with it.
+    ends_at: int
+
+
+def heartbeat_budgets(viewer_key: str, now: float) -> list[Budget]:
+    """The windows of RATELIMIT_HEARTBEAT that a heartbeat of this viewer counts in (none with limits off).
+
+    The presence store counts them in the same step as the heartbeat (in Redis: in the same script, so a
+    heartbeat costs one round trip), in the limiter's storage when it has no Redis; not through Flask-Limiter,
+    whose per-request machinery cost about as much as the rest of a heartbeat.
+    """
     if not current_app.config["RATELIMIT_ENABLED"]:
-        return None
-    key = _digest("viewer", viewer_key)
+        return []
+    prefix = f"{current_app.config['RATELIMIT_KEY_PREFIX']}/heartbeat/{_digest('viewer', viewer_key)}"
+    budgets = []
+    for item in _limit_items(current_app.config["RATELIMIT_HEARTBEAT"]):
+        seconds = item.get_expiry()
+        starts_at = int(now) // seconds * seconds
+        budgets.append(Budget(f"{prefix}/{item.amount}/{seconds}/{starts_at}", item.amount, starts_at + seconds))
+    return budgets
+
+
+def count_in_limiter_storage(budgets: list[Budget]) -> int | None:
+    """Count a request in each budget; the end of a spent window, else None. Like Flask-Limiter, it lets the
+    request through if the storage fails."""
     try:
-        for item in _limit_items(current_app.config["RATELIMIT_HEARTBEAT"]):
-            if not limiter.limiter.hit(item, "heartbeat", key):
-                return _too_many_requests(lambda: limiter.limiter.get_window_stats(item, "heartbeat", key).reset_time)
-    except Exception:  # noqa: BLE001  (storage unreachable: counting is not worth losing a viewer's minutes)
-        logging.getLogger("tracker.limits").warning("Heartbeat budget not counted", exc_info=True)
+        for budget in budgets:
+            if limiter.storage.incr(budget.key, max(1, budget.ends_at - int(time.time()))) > budget.amount:
+                return budget.ends_at
+    except Exception:  # noqa: BLE001  (storage unreachable: counting is not worth refusing the request)
+        logging.getLogger("tracker.limits").warning("Budget not counted", exc_info=True)
     return None
 
 
-def _too_many_requests(reset_at):
-    """The usual 429 answer, with Retry-After (from reset_at(), a window's end): the one time a window's state is
-    worth reading."""
+def too_many_requests(retry_after: int):
+    """The usual 429 answer, saying when to come back."""
     response = current_app.make_response(render_error(429))
-    try:
-        response.headers["Retry-After"] = str(max(1, int(reset_at() - time.time())))
-    except Exception:  # noqa: BLE001  (storage gone since the hit: the answer goes out without the hint)
-        logging.getLogger("tracker.limits").warning("Retry-After not known", exc_info=True)
+    response.headers["Retry-After"] = str(max(1, retry_after))
     return response
 
 
 def _refused(error: RateLimitExceeded):
-    return _too_many_requests(lambda: limiter.current_limit.reset_at)
+    """Flask-Limiter's refusal, with Retry-After: the one time a window's state is worth reading."""
+    try:
+        retry_after = int(limiter.current_limit.reset_at - time.time())
+    except Exception:  # noqa: BLE001  (storage gone since the hit: the answer goes out with the shortest hint)
+        logging.getLogger("tracker.limits").warning("Retry-After not known", exc_info=True)
+        retry_after = 1
+    return too_many_requests(retry_after)
 
 
 def init_app(app: Flask) -> None:

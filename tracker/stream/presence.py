@@ -22,6 +22,7 @@ from ..database import UTCDateTime
 from ..events.models import Event
 from ..extensions import db
 from ..invitees.models import Invitee
+from ..limits import Budget, count_in_limiter_storage
 from ..redis_client import redis_client
 from .models import ViewerMinute
 from .viewers import Viewer
@@ -69,7 +70,11 @@ _POSTGRES_HEARTBEAT = text(
 class DatabasePresence:
     """Presence kept in the minute rows themselves."""
 
-    def heartbeat(self, viewer: Viewer, now: datetime) -> None:
+    def heartbeat(self, viewer: Viewer, now: datetime, budgets: list[Budget]) -> int | None:
+        """Record the heartbeat; if one of the viewer's budgets is spent, only the end of its window."""
+        spent_until = count_in_limiter_storage(budgets)
+        if spent_until is not None:
+            return spent_until
         row = {
             "event_id": viewer.event_id,
             "viewer_key": viewer.key,
@@ -82,6 +87,7 @@ class DatabasePresence:
             db.session.execute(_POSTGRES_HEARTBEAT, row)
         else:
             db.session.execute(_SQLITE_HEARTBEAT, row)
+        return None
 
     def goodbye(self, viewer: Viewer, now: datetime) -> None:
         db.session.execute(
@@ -116,7 +122,15 @@ class DatabasePresence:
         """Nothing to forget outside the database."""
 
 
+#: KEYS: seen, minute, pending, pending events, flush marker, then a counter per budget; ARGV: viewer key,
+#: timestamp, pending entry, event id, then amount and window end per budget. Returns the negated window end of a
+#: spent budget (nothing recorded), else 1 for the minute's first heartbeat of all viewers (time to flush), else 0.
 _HEARTBEAT_SCRIPT = """
+for budget = 1, #KEYS - 5 do
+  local used = redis.call('INCR', KEYS[5 + budget])
+  if used == 1 then redis.call('EXPIREAT', KEYS[5 + budget], ARGV[4 + 2 * budget]) end
+  if used > tonumber(ARGV[3 + 2 * budget]) then return -tonumber(ARGV[4 + 2 * budget]) end
+end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('EXPIRE', KEYS[1], 172800)
 if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
@@ -155,7 +169,8 @@ class RedisPresence:
     def _pending_events_key(self) -> str:
         return f"{self.prefix}pending-events"
 
-    def heartbeat(self, viewer: Viewer, now: datetime) -> None:
+    def heartbeat(self, viewer: Viewer, now: datetime, budgets: list[Budget]) -> int | None:
+        """Record the heartbeat and count it in the viewer's budgets, in one script: one round trip."""
         minute = int(minute_of(now).timestamp())
         entry = f"{minute}|{viewer.key}|{'' if viewer.invitee_id is None else viewer.invitee_id}"
         keys = [
@@ -164,10 +179,17 @@ class RedisPresence:
             self._pending_key(viewer.event_id),
             self._pending_events_key,
             f"{self.prefix}flush:{minute}",
+            *(budget.key for budget in budgets),
         ]
-        first_of_minute = self._heartbeat(keys=keys, args=[viewer.key, now.timestamp(), entry, viewer.event_id])
-        if first_of_minute:
+        args = [viewer.key, now.timestamp(), entry, viewer.event_id]
+        for budget in budgets:
+            args += [budget.amount, budget.ends_at]
+        outcome = self._heartbeat(keys=keys, args=args)
+        if outcome < 0:
+            return -outcome
+        if outcome:
             self.flush()
+        return None
 
     def goodbye(self, viewer: Viewer, now: datetime) -> None:
         self.client.zrem(self._seen_key(viewer.event_id), viewer.key)

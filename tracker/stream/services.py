@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 
 from ..events.models import Event
 from ..extensions import db
+from ..limits import heartbeat_budgets
 from ..registration.models import Mode, Registration, Status
 from .figures import figures_to_json, stream_figures
 from .models import MinuteTotal, StreamFigureSnapshot, ViewerMinute, ViewerTotal
@@ -45,8 +46,9 @@ def heartbeat_seconds() -> int:
     return int(current_app.config.get("STREAM_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS))
 
 
-def record_heartbeat(viewer: Viewer, now: datetime) -> None:
-    presence_store().heartbeat(viewer, now)
+def record_heartbeat(viewer: Viewer, now: datetime) -> int | None:
+    """Record that the viewer watches; if their heartbeat budget is spent, only when its window ends."""
+    return presence_store().heartbeat(viewer, now, heartbeat_budgets(viewer.key, now.timestamp()))
 
 
 def record_goodbye(viewer: Viewer, now: datetime) -> None:

@@ -101,13 +101,12 @@ def heartbeat():
     viewer, error = _viewer_from_body()
     if error:
         return error
-    refusal = limits.heartbeat_refusal(viewer.key)
-    if refusal is not None:
-        return refusal
     now = utcnow()
     if not viewer.accepts(now):
         return render_error(400, _("The livestream is not running now. Please reload the page."))
-    record_heartbeat(viewer, now)
+    spent_until = record_heartbeat(viewer, now)
+    if spent_until is not None:
+        return limits.too_many_requests(spent_until - int(now.timestamp()))
     db.session.commit()
     return "", 204
 
