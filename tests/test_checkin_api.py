@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tracker.accounts.models import User
 from tracker.audit.models import AuditEntry
 from tracker.checkin import services
 from tracker.checkin.models import CheckIn, Door, DoorDevice, ScanAttempt
@@ -344,6 +345,53 @@ def test_exit_scans_count_the_people_inside(app, client, hall):
     assert scan(client, hall["north"], code, exit=True)["verdict"] == "not_inside"
     back = scan(client, hall["south"], code)
     assert back["verdict"] == "valid" and back["title"] == "Willkommen zurück" and back["counts"]["inside"] == 1
+
+
+def test_hall_counters_equal_a_recount_after_every_kind_of_change(app, client, hall):
+    """The triggers keep present and inside exact through check-in, exit, re-entry, undo, revert, walk-in and the
+    deletion of a registration, an event's check-ins and the event itself."""
+    from tracker.checkin.models import HallCounter
+    from tracker.events.models import Event
+
+    def counters_and_recount():
+        with app.app_context():
+            counter = db.session.get(HallCounter, hall["event"])
+            current = select(func.count(CheckIn.id)).where(CheckIn.event_id == hall["event"], CheckIn.reverted_at.is_(None))
+            recount = (db.session.scalar(current), db.session.scalar(current.where(CheckIn.checked_out_at.is_(None))))
+            return (counter.present, counter.inside) if counter else (0, 0), recount
+
+    with app.app_context():
+        db.session.get(Event, hall["event"]).checkout_enabled = True
+        db.session.commit()
+    codes = [guest(app, hall)[2] for _ in range(2)]
+    assert counters_and_recount() == ((0, 0), (0, 0))
+    for code in codes:
+        scan(client, hall["north"], code)
+    assert counters_and_recount() == ((2, 2), (2, 2))
+    scan(client, hall["north"], codes[0], exit=True)
+    assert counters_and_recount() == ((2, 1), (2, 1))
+    scan(client, hall["south"], codes[0])
+    assert counters_and_recount() == ((2, 2), (2, 2))
+    client.post("/api/checkin/undo", json={"door": hall["north"]}, headers=HEADERS)
+    assert counters_and_recount() == ((1, 1), (1, 1))
+    stranger = {"door": hall["north"], "nonce": nonce(), "name": "Spontan Gast"}
+    assert client.post("/api/checkin/walk-in", json=stranger, headers=HEADERS).get_json()["verdict"] == "valid"
+    assert counters_and_recount() == ((2, 2), (2, 2))
+    with app.app_context():
+        checkin = db.session.execute(select(CheckIn).order_by(CheckIn.id)).scalars().first()
+        services.revert_checkin(checkin, db.session.execute(select(User)).scalars().first())
+        db.session.commit()
+    assert counters_and_recount() == ((1, 1), (1, 1))
+    with app.app_context():
+        registration = db.session.get(Registration, db.session.scalars(
+            select(CheckIn.registration_id).where(CheckIn.reverted_at.is_(None))).one())
+        db.session.delete(registration)
+        db.session.commit()
+    assert counters_and_recount() == ((0, 0), (0, 0))
+    with app.app_context():
+        db.session.delete(db.session.get(Event, hall["event"]))
+        db.session.commit()
+        assert db.session.get(HallCounter, hall["event"]) is None
 
 
 def test_search_finds_guests_by_name(app, client, hall):

@@ -32,14 +32,14 @@ from ..invitees.models import Invitee, InviteeSource
 from ..invitees.services import add_invitee
 from ..registration.models import Mode, Registration, Status, Ticket
 from ..tickets.codes import is_well_formed, normalize_scanned_code
-from .models import CheckIn, Door, DoorDevice, DoorStaffAssignment, ScanAttempt
+from .models import CheckIn, Door, DoorDevice, DoorStaffAssignment, HallCounter, ScanAttempt
 
 PAIRING_LIFETIME = timedelta(minutes=15)
 UNDO_WINDOW = timedelta(minutes=5)
 SEARCH_LIMIT = 20
 
-doors, door_devices, checkins, scan_attempts = (
-    Door.__table__, DoorDevice.__table__, CheckIn.__table__, ScanAttempt.__table__
+doors, door_devices, checkins, scan_attempts, hall_counters = (
+    Door.__table__, DoorDevice.__table__, CheckIn.__table__, ScanAttempt.__table__, HallCounter.__table__
 )
 events, audience_groups, invitees = Event.__table__, Group.__table__, Invitee.__table__
 registrations, tickets = Registration.__table__, Ticket.__table__
@@ -177,20 +177,11 @@ def unassign_staff(event: Event, user: User) -> None:
 # --- Counting ---------------------------------------------------------------------------------------------
 
 
-def _present(event_id) -> Select:
-    """People checked in at the event (check-ins not reverted), for a scalar subquery or on its own."""
-    return select(func.count()).where(checkins.c.event_id == event_id, checkins.c.reverted_at.is_(None))
-
-
-def _inside(event_id) -> Select:
-    return _present(event_id).where(checkins.c.checked_out_at.is_(None))
-
-
 def hall_counts(event: Event) -> dict:
     """People checked in (present) and, where exits are scanned, people inside now, against the capacity."""
-    present = db.session.execute(_present(event.id)).scalar_one()
-    inside = db.session.execute(_inside(event.id)).scalar_one() if event.checkout_enabled else None
-    return {"present": present, "inside": inside, "capacity": event.hall_capacity}
+    counter = db.session.get(HallCounter, event.id, populate_existing=True)
+    present, inside = (counter.present, counter.inside) if counter is not None else (0, 0)
+    return {"present": present, "inside": inside if event.checkout_enabled else None, "capacity": event.hall_capacity}
 
 
 def door_counts(facts: Row, present_change: int = 0, inside_change: int = 0) -> dict:
@@ -259,7 +250,7 @@ def _door_facts_query(by_invitee: bool) -> Select:
             device.door_id == doors.c.id, device.credential_hash == bindparam("credential_hash"),
             device.revoked_at.is_(None),
         ),
-    )
+    ).outerjoin(hall_counters, hall_counters.c.event_id == doors.c.event_id)
     if by_invitee:
         query = query.outerjoin(
             invitees, and_(invitees.c.id == bindparam("invitee_id"), invitees.c.event_id == doors.c.event_id)
@@ -283,8 +274,8 @@ def _door_facts_query(by_invitee: bool) -> Select:
     return select(
         doors.c.id.label("door_id"), doors.c.name.label("door_name"), doors.c.event_id,
         events.c.hall_capacity, events.c.checkout_enabled,
-        _present(doors.c.event_id).scalar_subquery().label("present"),
-        case((events.c.checkout_enabled, _inside(doors.c.event_id).scalar_subquery())).label("inside"),
+        func.coalesce(hall_counters.c.present, 0).label("present"),
+        case((events.c.checkout_enabled, func.coalesce(hall_counters.c.inside, 0))).label("inside"),
         device.id.label("device_id"), device.label.label("device_label"),
         earlier.scalar_subquery().label("earlier_answer"),
         *ticket_columns,
