@@ -148,7 +148,7 @@ def test_concurrent_cancellations_promote_the_waiting_list_in_order(workers):
 
 def test_concurrent_confirmations_of_case_variants_make_one_invitee(workers):
     from tracker.invitees.models import Invitee
-    from tracker.registration.self_registration import _serializer
+    from tracker.registration.self_registration import SignUpRequest, link_token
 
     app = workers[0].app
     with app.app_context(), app.test_request_context():
@@ -157,7 +157,7 @@ def test_concurrent_confirmations_of_case_variants_make_one_invitee(workers):
         variants = ["clara@muenchen.example", "Clara@muenchen.example", "CLARA@MUENCHEN.EXAMPLE", "clara@Muenchen.Example"]
         links = [
             f"/anmeldung/{event.public_token}/confirm/"
-            + _serializer().dumps({"e": event.id, "n": "Clara", "m": address, "u": "IT", "l": "de"})
+            + link_token(SignUpRequest(event.id, "Clara", address, "IT", "de"))
             for address in variants * 3
         ]
         event_id = event.id

@@ -1,4 +1,5 @@
 """The personal page, self-registration and the organisers' tab over the test client (both databases)."""
+import base64
 import email
 import re
 from datetime import timedelta
@@ -213,6 +214,9 @@ def test_self_registration_with_double_opt_in(app, client):
     [mail] = outbox(app, "opt_in")
     assert mail.recipient == "Bernd.Huber@Muenchen.example"
     link = re.search(r"http://127\.0\.0\.1:5000(/anmeldung/\S+/confirm/\S+)", text_of(mail)).group(1)
+    token = link.rsplit("/", 1)[1]
+    decoded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    assert b"Huber" not in decoded and b"IT-Referat" not in decoded, "the link shows nobody's data, even decoded"
     confirm_page = client.get(link)
     assert confirm_page.status_code == 200 and "IT-Referat" in confirm_page.get_data(as_text=True)
     with app.app_context():
