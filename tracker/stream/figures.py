@@ -167,25 +167,11 @@ def _unfolded(event_id: int):
     return and_(ViewerMinute.event_id == event_id, ~ViewerMinute.folded)
 
 
-def unfolded_minutes(event_id: int) -> CTE:
-    """The event's minutes not folded yet: a CTE, so that the viewer and the minute totals of one statement read
-    them once."""
-    return (
-        select(ViewerMinute.viewer_key, ViewerMinute.invitee_id, ViewerMinute.minute)
-        .where(_unfolded(event_id))
-        .cte("unfolded_minutes")
-    )
-
-
-def viewer_totals(event_id: int, unfolded: CTE | None = None):
-    """Per viewer of the event: viewer_key, invitee_id (none for anonymous viewers) and minutes watched.
-
-    `unfolded`: the event's unfolded_minutes, when the statement reads them for minute_totals too.
-    """
-    unfolded = unfolded if unfolded is not None else unfolded_minutes(event_id)
+def viewer_totals(event_id: int):
+    """Per viewer of the event: viewer_key, invitee_id (none for anonymous viewers) and minutes watched."""
     both = union_all(
         select(ViewerTotal.viewer_key, ViewerTotal.invitee_id, ViewerTotal.minutes).where(ViewerTotal.event_id == event_id),
-        select(unfolded.c.viewer_key, unfolded.c.invitee_id, literal(1)),
+        select(ViewerMinute.viewer_key, ViewerMinute.invitee_id, literal(1)).where(_unfolded(event_id)),
     ).subquery()
     return (
         select(both.c.viewer_key, func.max(both.c.invitee_id).label("invitee_id"), func.sum(both.c.minutes).label("minutes"))
@@ -194,11 +180,11 @@ def viewer_totals(event_id: int, unfolded: CTE | None = None):
     )
 
 
-def minute_totals(event_id: int, unfolded: CTE):
-    """Per minute of the event with viewers: minute and viewers (`unfolded`: the event's unfolded_minutes)."""
+def minute_totals(event_id: int):
+    """Per minute of the event with viewers: minute and viewers."""
     both = union_all(
         select(MinuteTotal.minute, MinuteTotal.viewers).where(MinuteTotal.event_id == event_id),
-        select(unfolded.c.minute, literal(1)),
+        select(ViewerMinute.minute, literal(1)).where(_unfolded(event_id)),
     ).subquery()
     return (
         select(both.c.minute, func.sum(both.c.viewers).label("viewers")).group_by(both.c.minute).subquery("minute_totals")
@@ -246,8 +232,7 @@ def stream_parts(event_id: int, invitees: CTE) -> list[Select]:
     "viewers": viewers per audience group, anonymity, hall state and minutes watched, so that the threshold,
     the median and every breakdown follow in Python; "minute": viewers per minute.
     """
-    unfolded = unfolded_minutes(event_id)
-    viewers = viewer_totals(event_id, unfolded)
+    viewers = viewer_totals(event_id)
     checked_in = invitees.c.checkin_id.is_not(None)
     hall_instead = and_(invitees.c.mode == Mode.HALL, invitees.c.status.in_(ACTIVE_STATUSES), ~checked_in)
     per_viewer = (
@@ -264,7 +249,7 @@ def stream_parts(event_id: int, invitees: CTE) -> list[Select]:
     )
     categories = [per_viewer.c.group_id, per_viewer.c.anonymous, per_viewer.c.hall_instead, per_viewer.c.checked_in,
                   per_viewer.c.minutes]
-    minutes = minute_totals(event_id, unfolded)
+    minutes = minute_totals(event_id)
     return [
         tagged(STREAM_KINDS[0], *categories, func.count()).group_by(*categories),
         tagged(STREAM_KINDS[1], epoch_minute(minutes.c.minute), minutes.c.viewers),
