@@ -6,7 +6,7 @@ stays about twice the size of its live rows instead of growing with every fold. 
 pages get the room as they are rewritten.
 
 Revision ID: 4bb79be6d36a
-Revises: a88078705a95
+Revises: d4f2a6c8e1b3
 Create Date: 2026-11-29 12:05:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4bb79be6d36a'
-down_revision = 'a88078705a95'
+down_revision = 'd4f2a6c8e1b3'
 branch_labels = None
 depends_on = None
 
