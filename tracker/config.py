@@ -38,7 +38,9 @@ ENV_SETTINGS: dict[str, type] = {
 }
 
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    #: A pooled database connection idle this long is pinged before use (see tracker.database.ping_idle_connections).
+    "DATABASE_PING_AFTER_IDLE_SECONDS": 5.0,
     "BABEL_DEFAULT_LOCALE": "de",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     "LANGUAGES": ("de", "en"),
