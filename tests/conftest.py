@@ -257,6 +257,8 @@ def check_axe(page, context: str = "") -> None:
         for v in bad
     )
     assert not bad, f"axe-core violations on {context or page.url}:\n{details}"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{context or page.url} is {width} px wide: it must reflow (WCAG 1.4.10)"
 
 
 # --- SMTP ----------------------------------------------------------------------------------------------
