@@ -319,6 +319,7 @@ def test_walk_ins_on_the_list_or_not(app, client, hall):
     stranger = {"door": hall["north"], "nonce": nonce(), "name": "Spontan Gast"}
     answer = client.post("/api/checkin/walk-in", json=stranger, headers=HEADERS).get_json()
     assert answer["verdict"] == "valid" and answer["guest"]["name"] == "Spontan Gast"
+    assert answer["reason"] == "An der Tür angemeldet: herzlich willkommen!", "a walk-in has no ticket to call valid"
     assert client.post("/api/checkin/walk-in", json=stranger, headers=HEADERS).get_json() == answer
     guest(app, hall)
     full = client.post("/api/checkin/walk-in", json={**stranger, "nonce": nonce(), "name": "Zu spät"}, headers=HEADERS)

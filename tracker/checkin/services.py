@@ -474,9 +474,18 @@ def _admit(
         "user_id": scanner.user.id if scanner.user else None, "method": method, "checked_in_at": now,
     }
     return Verdict(
-        "valid", GREEN, _("Admitted"), _("Valid ticket: welcome!"), guest, None, now, scanner.door_name,
+        "valid", GREEN, _("Admitted"), _welcome(method), guest, None, now, scanner.door_name,
         admission=admission, present_change=1, inside_change=1,
     )
+
+
+def _welcome(method: str) -> str:
+    """The reason of a green verdict, by how the guest was admitted (a walk-in has no ticket to call valid)."""
+    if method == "walk_in":
+        return _("Registered at the door: welcome!")
+    if method == "search":
+        return _("Found by name with a valid registration: welcome!")
+    return _("Valid ticket: welcome!")
 
 
 def _needs_hall_seat(scanner: Scanner, facts: Row, move_to_hall: bool) -> Verdict | None:
