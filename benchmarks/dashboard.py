@@ -130,7 +130,7 @@ def measure(url: str, runs: int) -> dict:
     from tracker.dashboard.cache import current_figures
     from tracker.dashboard.figures import compute_figures, hall_parts
     from tracker.database import utcnow
-    from tracker.stream.figures import FOLD_BATCH, fold_minutes, invitee_states, stream_figures
+    from tracker.stream.figures import FOLD_BATCH, fold_minutes, stream_figures
     from tracker.stream.models import ViewerMinute
     from tracker.events.models import Event, Group
     from tracker.extensions import db
@@ -187,7 +187,7 @@ def measure(url: str, runs: int) -> dict:
         hall_timings, stream_timings = [], []
         for _ in range(runs):
             began = time.perf_counter()
-            db.session.execute(union_all(*hall_parts(event_id, invitee_states(event_id)))).all()
+            db.session.execute(union_all(*hall_parts(event_id))).all()
             hall_timings.append(time.perf_counter() - began)
             began = time.perf_counter()
             stream_figures(event)
@@ -212,7 +212,7 @@ def measure(url: str, runs: int) -> dict:
                 current_figures(db.session.get(Event, event_id))
                 poll_times.append(time.perf_counter() - began)
                 polls += 1
-    computations = sum("FROM invitees LEFT OUTER JOIN registrations" in s for s in sent)
+    computations = sum("FROM group_counters" in s for s in sent)
     figure_statements = sum("UNION ALL" in s for s in sent)
     for worker in workers + [app]:
         with worker.app_context():
@@ -250,7 +250,7 @@ def report(name: str, result: dict) -> None:
           f"{statistics.median(folds):.2f} s per batch); then with {result['open_minutes']:,} open minutes "
           f"read directly: dashboard figures median {result['median_ms']:.0f} ms, fastest {result['fastest_ms']:.0f} ms "
           f"(Python CPU {result['python_cpu_ms']:.0f} ms{server}); the hall side alone {result['hall_ms']:.0f} ms, "
-          f"the livestream figures alone {result['stream_ms']:.0f} ms (each with the pass over the invitees they share)")
+          f"the livestream figures alone {result['stream_ms']:.0f} ms")
     print(f"{name}: {result['statements_per_computation']:.0f} statements per computation ({kinds}), "
           f"{result['aggregates_per_computation']:.0f} of them aggregate")
     print(f"{name}: {result['polls']} polls (50 dashboards x 3 intervals of 2 s, 2 workers): "

@@ -194,7 +194,7 @@ def test_figures_survive_the_cache_round_trip(app):
 
 # --- The shared cache and what 50 open dashboards cost -------------------------------------------------------------
 
-FIGURE_TABLES = ("registrations", "checkins", "viewer_minutes", "invitees")
+FIGURE_TABLES = ("registrations", "checkins", "viewer_minutes", "invitees", "group_counters")
 
 
 class StatementLog:
@@ -210,17 +210,17 @@ class StatementLog:
         self.statements.append(statement)
 
     def aggregate(self) -> list[str]:
-        """Statements that read the event's registrations, check-ins or viewer minutes."""
+        """Statements that read the event's invitees, registrations, check-ins, counters or viewer minutes."""
         return [s for s in self.statements if s.lstrip().upper().startswith(("SELECT", "WITH"))
                 and any(f" {table}" in s for table in FIGURE_TABLES)]
 
     def figures(self) -> list[str]:
         """The statements that compute the figures (one UNION ALL of every part)."""
-        return [s for s in self.statements if "UNION ALL" in s and "FROM invitees" in s]
+        return [s for s in self.statements if "UNION ALL" in s and "FROM group_counters" in s]
 
     def computations(self) -> int:
-        """How often the hall figures were computed (one grouped statement each)."""
-        return sum("FROM invitees LEFT OUTER JOIN registrations" in s for s in self.statements)
+        """How often the hall figures were computed (one read of the group counters each)."""
+        return sum("FROM group_counters" in s for s in self.statements)
 
     def close(self):
         sa_event.remove(self.engine, "before_cursor_execute", self._record)

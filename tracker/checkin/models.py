@@ -1,7 +1,7 @@
 """Doors, the devices paired to them, check-ins and the log of every scan."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
@@ -120,18 +120,3 @@ class DoorStaffAssignment(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class HallCounter(db.Model):
-    """The hall counts of an event that every scan answers with, kept by database triggers on `checkins` (see
-    migration d4f2a6c8e1b3), so they are exact whichever code writes a check-in, and a scan reads one row instead
-    of counting every check-in. A migration that rebuilds `checkins` on SQLite must create the triggers again."""
-
-    __tablename__ = "hall_counters"
-    __table_args__ = (CheckConstraint("present >= 0 AND inside >= 0 AND inside <= present", name="counts"),)
-
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
-    #: Current check-ins (not reverted): people who came.
-    present: Mapped[int]
-    #: Current check-ins not checked out: people in the hall now.
-    inside: Mapped[int]

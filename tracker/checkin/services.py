@@ -26,22 +26,24 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import Role, User
 from ..audit.services import record
 from ..database import is_postgres, lock_row, utcnow
-from ..events.models import Event, Group
+from ..events.models import Event, Group, GroupCounter
 from ..extensions import db
 from ..invitees.models import Invitee, InviteeSource
 from ..invitees.services import add_invitee
 from ..registration.models import Mode, Registration, Status, Ticket
 from ..tickets.codes import is_well_formed, normalize_scanned_code
-from .models import CheckIn, Door, DoorDevice, DoorStaffAssignment, HallCounter, ScanAttempt
+from .models import CheckIn, Door, DoorDevice, DoorStaffAssignment, ScanAttempt
 
 PAIRING_LIFETIME = timedelta(minutes=15)
 UNDO_WINDOW = timedelta(minutes=5)
 SEARCH_LIMIT = 20
 
-doors, door_devices, checkins, scan_attempts, hall_counters = (
-    Door.__table__, DoorDevice.__table__, CheckIn.__table__, ScanAttempt.__table__, HallCounter.__table__
+doors, door_devices, checkins, scan_attempts = (
+    Door.__table__, DoorDevice.__table__, CheckIn.__table__, ScanAttempt.__table__
 )
-events, audience_groups, invitees = Event.__table__, Group.__table__, Invitee.__table__
+events, audience_groups, group_counters, invitees = (
+    Event.__table__, Group.__table__, GroupCounter.__table__, Invitee.__table__
+)
 registrations, tickets = Registration.__table__, Ticket.__table__
 
 
@@ -179,9 +181,21 @@ def unassign_staff(event: Event, user: User) -> None:
 
 def hall_counts(event: Event) -> dict:
     """People checked in (present) and, where exits are scanned, people inside now, against the capacity."""
-    counter = db.session.get(HallCounter, event.id, populate_existing=True)
-    present, inside = (counter.present, counter.inside) if counter is not None else (0, 0)
+    present, inside = db.session.execute(
+        select(_hall_total(group_counters.c.present), _hall_total(group_counters.c.inside))
+        .where(group_counters.c.event_id == event.id)
+    ).one()
     return {"present": present, "inside": inside if event.checkout_enabled else None, "capacity": event.hall_capacity}
+
+
+def _hall_total(column):
+    """The sum of a hall count over an event's group counters."""
+    return func.coalesce(func.sum(column), 0)
+
+
+def _event_hall_total(column):
+    """The sum of a hall count over the group counters of the door's event, as a column of door_facts."""
+    return select(_hall_total(column)).where(group_counters.c.event_id == doors.c.event_id).scalar_subquery()
 
 
 def door_counts(facts: Row, present_change: int = 0, inside_change: int = 0) -> dict:
@@ -250,7 +264,7 @@ def _door_facts_query(by_invitee: bool) -> Select:
             device.door_id == doors.c.id, device.credential_hash == bindparam("credential_hash"),
             device.revoked_at.is_(None),
         ),
-    ).outerjoin(hall_counters, hall_counters.c.event_id == doors.c.event_id)
+    )
     if by_invitee:
         query = query.outerjoin(
             invitees, and_(invitees.c.id == bindparam("invitee_id"), invitees.c.event_id == doors.c.event_id)
@@ -274,8 +288,8 @@ def _door_facts_query(by_invitee: bool) -> Select:
     return select(
         doors.c.id.label("door_id"), doors.c.name.label("door_name"), doors.c.event_id,
         events.c.hall_capacity, events.c.checkout_enabled,
-        func.coalesce(hall_counters.c.present, 0).label("present"),
-        case((events.c.checkout_enabled, func.coalesce(hall_counters.c.inside, 0))).label("inside"),
+        _event_hall_total(group_counters.c.present).label("present"),
+        case((events.c.checkout_enabled, _event_hall_total(group_counters.c.inside))).label("inside"),
         device.id.label("device_id"), device.label.label("device_label"),
         earlier.scalar_subquery().label("earlier_answer"),
         *ticket_columns,

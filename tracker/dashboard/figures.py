@@ -1,7 +1,8 @@
 """The figures of one event for the dashboard, the report and the exports, computed by grouped SQL counts.
 
-Everything comes from one aggregate statement: the hall side (per audience group over invitees, their
-registration and their current check-in, the totals being the sums; arrivals per minute) and the livestream
+Everything comes from one aggregate statement: the hall side (the running counters of each audience group,
+kept by database triggers, see tracker.events.models.GroupCounter; the totals are the sums; arrivals per
+minute) and the livestream
 side (see tracker.stream.figures) are parts of one UNION ALL, told apart by the first column. The result is a
 plain, JSON-ready value so that it can be cached per event (see tracker.dashboard.cache) and served to many
 open dashboards.
@@ -10,14 +11,12 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CTE, Select, and_, func
+from sqlalchemy import Select, func
 
 from ..checkin.models import CheckIn
 from ..database import utcnow
-from ..events.models import Event
-from ..extensions import db
-from ..registration.models import Mode, Status
-from ..stream.figures import epoch_minute, invitee_states, stream_figures_with, tagged
+from ..events.models import Event, GroupCounter
+from ..stream.figures import epoch_minute, stream_figures_with, tagged
 
 
 class Phase(StrEnum):
@@ -157,33 +156,21 @@ def event_phase(event: Event, now: datetime) -> Phase:
     return Phase.AFTER
 
 
-#: The Counts fields in the order of the values of a "group" row.
-HALL_COUNTS = ("invitees", "invited", "not_answered", "hall", "stream", "waiting", "declined", "cancelled",
-               "present", "inside", "not_arrived")
+#: The GroupCounter columns in the order of the values of a "group" row.
+GROUP_COUNTERS = ("invitees", "invited", "answered", "hall", "stream", "waiting", "declined", "cancelled", "present",
+                  "inside", "hall_present")
 
 
-def hall_parts(event_id: int, invitees: CTE) -> list[Select]:
+def hall_parts(event_id: int) -> list[Select]:
     """The parts of the figures statement for the hall and the registrations (see tracker.stream.figures.tagged).
 
-    "group": the Counts of each audience group over `invitees` (the event's tracker.stream.figures.invitee_states;
-    the totals are the sums); "arrival": current check-ins per minute.
+    "group": the running counters of each audience group (the totals are the sums); "arrival": current check-ins
+    per minute.
     """
-    hall_seat = and_(invitees.c.status == Status.CONFIRMED, invitees.c.mode == Mode.HALL)
-    checked_in = invitees.c.checkin_id.is_not(None)
-    counts = (
-        func.count(),
-        func.count().filter(invitees.c.invited_at.is_not(None)),
-        func.count().filter(invitees.c.registration_id.is_(None)),
-        func.count().filter(hall_seat),
-        func.count().filter(and_(invitees.c.status == Status.CONFIRMED, invitees.c.mode == Mode.STREAM)),
-        func.count().filter(invitees.c.status == Status.WAITING),
-        func.count().filter(invitees.c.status == Status.DECLINED),
-        func.count().filter(invitees.c.status == Status.CANCELLED),
-        func.count().filter(checked_in),
-        func.count().filter(and_(checked_in, invitees.c.checked_out_at.is_(None))),
-        func.count().filter(and_(hall_seat, ~checked_in)),
+    counters = GroupCounter.__table__.c
+    groups = tagged("group", counters.group_key, *[counters[name] for name in GROUP_COUNTERS]).where(
+        counters.event_id == event_id
     )
-    groups = tagged("group", invitees.c.group_id, *counts).group_by(invitees.c.group_id)
     minute = epoch_minute(CheckIn.checked_in_at)
     arrivals = (
         tagged("arrival", minute, func.count())
@@ -193,6 +180,17 @@ def hall_parts(event_id: int, invitees: CTE) -> list[Select]:
     return [groups, arrivals]
 
 
+def counts_from_counters(row) -> Counts:
+    """The Counts of a "group" row's counter values."""
+    counter = dict(zip(GROUP_COUNTERS, map(int, row)))
+    return Counts(
+        invitees=counter["invitees"], invited=counter["invited"], not_answered=counter["invitees"] - counter["answered"],
+        hall=counter["hall"], stream=counter["stream"], waiting=counter["waiting"], declined=counter["declined"],
+        cancelled=counter["cancelled"], present=counter["present"], inside=counter["inside"],
+        not_arrived=counter["hall"] - counter["hall_present"],
+    )
+
+
 def _epoch_minutes(moment: datetime) -> int:
     return int(moment.timestamp()) // 60
 
@@ -200,9 +198,8 @@ def _epoch_minutes(moment: datetime) -> int:
 def compute_figures(event: Event, now: datetime | None = None) -> EventFigures:
     """All figures of the event now, straight from the database."""
     now = now or utcnow()
-    invitees = invitee_states(event.id)
-    stream, rows = stream_figures_with(event, now, invitees, hall_parts(event.id, invitees))
-    per_group = {row[1]: Counts(**dict(zip(HALL_COUNTS, map(int, row[2:])))) for row in rows if row[0] == "group"}
+    stream, rows = stream_figures_with(event, now, hall_parts(event.id))
+    per_group = {row[1] or None: counts_from_counters(row[2:]) for row in rows if row[0] == "group"}
     arrivals = sorted((int(row[1]), int(row[2])) for row in rows if row[0] == "arrival")
     for group_id, (viewers, followed) in stream.per_group.items():
         counts = per_group.setdefault(group_id, Counts())

@@ -105,3 +105,42 @@ class Group(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
     event: Mapped[Event] = relationship(back_populates="groups")
+
+
+#: The counts of a GroupCounter.
+COUNTER_NAMES = ("invitees", "invited", "answered", "hall", "stream", "waiting", "declined", "cancelled", "present",
+                 "inside", "hall_present")
+
+
+class GroupCounter(db.Model):
+    """The running counts of one audience group of an event, kept by database triggers on invitees,
+    registrations and check-ins (see migration e03732309801), so they are exact whichever code writes, and the
+    dashboard and every scan read a few rows instead of counting every invitee. A migration that rebuilds one of
+    those tables on SQLite must create its triggers again."""
+
+    __tablename__ = "group_counters"
+    __table_args__ = (
+        # Each count on its own: an addition is checked as the row it would insert before it is added to the
+        # existing one, so relations between the counts (inside <= present) cannot be checked.
+        CheckConstraint(" AND ".join(f"{name} >= 0" for name in COUNTER_NAMES), name="counts"),
+    )
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    #: The audience group's id; 0 for invitees outside every group (no foreign key: the row of a deleted group
+    #: is deleted by a trigger once its invitees have moved to 0).
+    group_key: Mapped[int] = mapped_column(primary_key=True)
+    #: People on the list, and those of them whose invitation was sent.
+    invitees: Mapped[int] = mapped_column(default=0)
+    invited: Mapped[int] = mapped_column(default=0)
+    #: People with a registration, whatever its status.
+    answered: Mapped[int] = mapped_column(default=0)
+    #: Registrations by status (hall and stream: confirmed in that mode).
+    hall: Mapped[int] = mapped_column(default=0)
+    stream: Mapped[int] = mapped_column(default=0)
+    waiting: Mapped[int] = mapped_column(default=0)
+    declined: Mapped[int] = mapped_column(default=0)
+    cancelled: Mapped[int] = mapped_column(default=0)
+    #: Current (not reverted) check-ins, those of them not checked out, and those holding a confirmed hall seat.
+    present: Mapped[int] = mapped_column(default=0)
+    inside: Mapped[int] = mapped_column(default=0)
+    hall_present: Mapped[int] = mapped_column(default=0)

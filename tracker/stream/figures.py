@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
-from sqlalchemy import CTE, Integer, Row, Select, and_, case, exists, func, literal, null, or_, select, text, union_all, update
+from sqlalchemy import Integer, Row, Select, and_, case, exists, func, literal, null, or_, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -202,49 +202,27 @@ def followed_online_invitee_ids(event: Event) -> Select:
     )
 
 
-def invitee_states(event_id: int) -> CTE:
-    """Every invitee of the event with their audience group, registration and current check-in.
-
-    A CTE, so that the hall counts and the livestream breakdowns of one statement share one pass over them.
-    """
-    return (
-        select(
-            Invitee.id.label("invitee_id"),
-            Invitee.group_id,
-            Invitee.invited_at,
-            Registration.id.label("registration_id"),
-            Registration.status,
-            Registration.mode,
-            CheckIn.id.label("checkin_id"),
-            CheckIn.checked_out_at,
-        )
-        .select_from(Invitee)
-        .outerjoin(Registration, and_(Registration.invitee_id == Invitee.id, Registration.event_id == event_id))
-        .outerjoin(CheckIn, and_(CheckIn.registration_id == Registration.id, CheckIn.reverted_at.is_(None)))
-        .where(Invitee.event_id == event_id)
-        .cte("invitee_states")
-    )
-
-
-def stream_parts(event_id: int, invitees: CTE) -> list[Select]:
+def stream_parts(event_id: int) -> list[Select]:
     """The parts of the figures statement for the livestream figures (see figures_from_rows).
 
     "viewers": viewers per audience group, anonymity, hall state and minutes watched, so that the threshold,
     the median and every breakdown follow in Python; "minute": viewers per minute.
     """
     viewers = viewer_totals(event_id)
-    checked_in = invitees.c.checkin_id.is_not(None)
-    hall_instead = and_(invitees.c.mode == Mode.HALL, invitees.c.status.in_(ACTIVE_STATUSES), ~checked_in)
+    checked_in = CheckIn.id.is_not(None)
+    hall_instead = and_(Registration.mode == Mode.HALL, Registration.status.in_(ACTIVE_STATUSES), ~checked_in)
     per_viewer = (
         select(
-            invitees.c.group_id,
+            Invitee.group_id,
             case((viewers.c.invitee_id.is_(None), 1), else_=0).label("anonymous"),
             case((hall_instead, 1), else_=0).label("hall_instead"),
             case((checked_in, 1), else_=0).label("checked_in"),
             viewers.c.minutes,
         )
         .select_from(viewers)
-        .outerjoin(invitees, invitees.c.invitee_id == viewers.c.invitee_id)
+        .outerjoin(Invitee, Invitee.id == viewers.c.invitee_id)
+        .outerjoin(Registration, Registration.invitee_id == Invitee.id)
+        .outerjoin(CheckIn, and_(CheckIn.registration_id == Registration.id, CheckIn.reverted_at.is_(None)))
         .subquery()
     )
     categories = [per_viewer.c.group_id, per_viewer.c.anonymous, per_viewer.c.hall_instead, per_viewer.c.checked_in,
@@ -284,20 +262,18 @@ def stream_snapshot(event: Event) -> StreamFigures | None:
 
 def stream_figures(event: Event, now: datetime | None = None) -> StreamFigures:
     """All livestream figures of the event at this moment."""
-    figures, _ = stream_figures_with(event, now or utcnow(), invitee_states(event.id), [])
+    figures, _ = stream_figures_with(event, now or utcnow(), [])
     return figures
 
 
-def stream_figures_with(
-    event: Event, now: datetime, invitees: CTE, other_parts: Sequence[Select]
-) -> tuple[StreamFigures, list[Row]]:
+def stream_figures_with(event: Event, now: datetime, other_parts: Sequence[Select]) -> tuple[StreamFigures, list[Row]]:
     """The livestream figures, and the rows of `other_parts` (see `tagged`), from one aggregate statement.
 
-    `invitees` is the event's `invitee_states`, shared with the other parts. Only an event without any viewer
-    rows may have had them deleted after the retention period: only then is the snapshot looked for.
+    Only an event without any viewer rows may have had them deleted after the retention period: only then is
+    the snapshot looked for.
     """
     with minutes_counted(event, now):
-        rows = db.session.execute(union_all(*other_parts, *stream_parts(event.id, invitees))).all()
+        rows = db.session.execute(union_all(*other_parts, *stream_parts(event.id))).all()
         watching_now = presence_store().watching_now(event.id, now)
     stream_rows = [row for row in rows if row[0] in STREAM_KINDS]
     other_rows = [row for row in rows if row[0] not in STREAM_KINDS]

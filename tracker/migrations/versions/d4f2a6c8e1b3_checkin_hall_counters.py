@@ -43,6 +43,11 @@ def upgrade():
     # check-ins may copy the table, which would lose its triggers).
     with op.batch_alter_table('checkins', schema=None) as batch_op:
         batch_op.drop_index('ix_checkins_event_current', sqlite_where=sa.text('reverted_at IS NULL'), postgresql_where=sa.text('reverted_at IS NULL'))
+    create_counters()
+
+
+def create_counters():
+    """The counters, counted from the check-ins, and their triggers (also used by the downgrade of e03732309801)."""
     op.create_table(
         'hall_counters',
         sa.Column('event_id', sa.Integer(), nullable=False),

@@ -1,0 +1,228 @@
+"""events: running counts per audience group, kept by triggers on invitees, registrations and check-ins
+
+They replace the hall counters per event (present and inside are now the sums over the event's groups) and the
+pass over every invitee that the dashboard made on each computation.
+
+Each invitee adds to the counters of its group: itself (invitees, invited), its registration (answered and the
+counts by status) and its current check-in (present, inside, hall_present). A trigger takes a row's old part out
+and puts its new part in. Deleting a row takes out the part of everything beneath it, in a BEFORE DELETE
+trigger, while that is still there; the rows beneath are then deleted by the foreign keys' cascade, when the
+row above is gone already, so their own triggers find no group and change nothing. Nothing is counted for an
+event that is being deleted: its counters go with it.
+
+Revision ID: e03732309801
+Revises: 4bb79be6d36a
+Create Date: 2026-11-29 14:10:00
+
+"""
+import importlib.util
+from pathlib import Path
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'e03732309801'
+down_revision = '4bb79be6d36a'
+branch_labels = None
+depends_on = None
+
+COUNTS = ("invitees", "invited", "answered", "hall", "stream", "waiting", "declined", "cancelled", "present",
+          "inside", "hall_present")
+
+
+def _when(condition: str) -> str:
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
+def _invitee_part(i: str) -> dict:
+    """What invitee row `i` adds by itself."""
+    return {"invitees": "1", "invited": _when(f"{i}.invited_at IS NOT NULL")}
+
+
+def _hall_seat(r: str) -> str:
+    return f"{r}.status = 'confirmed' AND {r}.mode = 'hall'"
+
+
+def _registration_part(r: str) -> dict:
+    """What registration row `r` adds."""
+    return {
+        "answered": "1",
+        "hall": _when(_hall_seat(r)),
+        "stream": _when(f"{r}.status = 'confirmed' AND {r}.mode = 'stream'"),
+        "waiting": _when(f"{r}.status = 'waiting'"),
+        "declined": _when(f"{r}.status = 'declined'"),
+        "cancelled": _when(f"{r}.status = 'cancelled'"),
+    }
+
+
+def _checkin_part(c: str, r: str) -> dict:
+    """What current check-in row `c` of registration row `r` adds."""
+    return {"present": "1", "inside": _when(f"{c}.checked_out_at IS NULL"), "hall_present": _when(_hall_seat(r))}
+
+
+def _change(sign: str, part: dict, event: str, group: str, source: str = "", where: str = "1 = 1") -> str:
+    """Add (sign '+') or take out ('-') `part` for each row of `source` matching `where` (one row without a
+    source), unless the event is gone; an addition makes the group's counters if it has none yet."""
+    event_exists = f"EXISTS (SELECT 1 FROM events WHERE events.id = {event})"
+    values = ", ".join(f"{part.get(name, '0')} AS {name}" for name in COUNTS)
+    rows = f"SELECT {event} AS event_id, {group} AS group_key, {values} {source} WHERE {where} AND {event_exists}"
+    if sign == "+":
+        updates = ", ".join(f"{name} = group_counters.{name} + excluded.{name}" for name in COUNTS)
+        return (f"INSERT INTO group_counters (event_id, group_key, {', '.join(COUNTS)}) {rows} "
+                f"ON CONFLICT (event_id, group_key) DO UPDATE SET {updates};")
+    updates = ", ".join(f"{name} = group_counters.{name} - change.{name}" for name in COUNTS if name in part)
+    return (f"UPDATE group_counters SET {updates} FROM ({rows}) AS change "
+            "WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;")
+
+
+def _group(i: str) -> str:
+    return f"COALESCE({i}.group_id, 0)"
+
+
+def _invitee_parts(sign: str, i: str, where: str = "1 = 1") -> list[str]:
+    """The changes for invitee row `i` with its registration and current check-in, in `i`'s group."""
+    registration = f"FROM registrations r WHERE r.invitee_id = {i}.id AND {where}"
+    checkin = (f"FROM registrations r JOIN checkins c ON c.registration_id = r.id AND c.reverted_at IS NULL "
+               f"WHERE r.invitee_id = {i}.id AND {where}")
+    return [
+        _change(sign, _registration_part("r"), f"{i}.event_id", _group(i), *registration.split(" WHERE ")),
+        _change(sign, _checkin_part("c", "r"), f"{i}.event_id", _group(i), *checkin.split(" WHERE ")),
+    ]
+
+
+def _registration_parts(sign: str, r: str) -> list[str]:
+    """The changes for registration row `r` with its current check-in, in its invitee's group (none if the
+    invitee is gone)."""
+    return [
+        _change(sign, _registration_part(r), f"{r}.event_id", _group("i"), "FROM invitees i", f"i.id = {r}.invitee_id"),
+        _change(sign, _checkin_part("c", r), f"{r}.event_id", _group("i"),
+                f"FROM invitees i JOIN checkins c ON c.registration_id = {r}.id AND c.reverted_at IS NULL",
+                f"i.id = {r}.invitee_id"),
+    ]
+
+
+def _checkin_change(sign: str, c: str) -> str:
+    """The change for check-in row `c`, if current, in its guest's group (none if the registration is gone)."""
+    return _change(sign, _checkin_part(c, "r"), f"{c}.event_id", _group("i"),
+                   "FROM registrations r JOIN invitees i ON i.id = r.invitee_id",
+                   f"r.id = {c}.registration_id AND {c}.reverted_at IS NULL")
+
+
+#: Per table: (columns whose update changes the counts, statements after an insert, after an update, before a delete).
+TRIGGERS = {
+    "invitees": (
+        "group_id, invited_at",
+        [_change("+", _invitee_part("NEW"), "NEW.event_id", _group("NEW"))],
+        [
+            _change("-", _invitee_part("OLD"), "OLD.event_id", _group("OLD")),
+            _change("+", _invitee_part("NEW"), "NEW.event_id", _group("NEW")),
+            *_invitee_parts("-", "OLD", f"{_group('OLD')} <> {_group('NEW')}"),
+            *_invitee_parts("+", "NEW", f"{_group('OLD')} <> {_group('NEW')}"),
+        ],
+        [_change("-", _invitee_part("OLD"), "OLD.event_id", _group("OLD")), *_invitee_parts("-", "OLD")],
+    ),
+    "registrations": (
+        "status, mode",
+        _registration_parts("+", "NEW")[:1],
+        [*_registration_parts("-", "OLD"), *_registration_parts("+", "NEW")],
+        _registration_parts("-", "OLD"),
+    ),
+    "checkins": (
+        "reverted_at, checked_out_at",
+        [_checkin_change("+", "NEW")],
+        [_checkin_change("-", "OLD"), _checkin_change("+", "NEW")],
+        [_checkin_change("-", "OLD")],
+    ),
+}
+
+#: The row of a deleted audience group, once its invitees have moved to 0 (none other than 0 exists then).
+DROP_GROUP_ROW = "DELETE FROM group_counters WHERE event_id = OLD.event_id AND group_key = OLD.id;"
+
+def _recount() -> str:
+    """The counters of every event and group, counted afresh."""
+    parts = [(_invitee_part("i"), "1 = 1"), (_registration_part("r"), "r.id IS NOT NULL"),
+             (_checkin_part("c", "r"), "c.id IS NOT NULL")]
+    sums = [f"sum(CASE WHEN {present} THEN {part[name]} ELSE 0 END)"
+            for name in COUNTS for part, present in parts if name in part]
+    return (
+        f"INSERT INTO group_counters (event_id, group_key, {', '.join(COUNTS)}) "
+        f"SELECT i.event_id, {_group('i')}, {', '.join(sums)} "
+        "FROM invitees i LEFT JOIN registrations r ON r.invitee_id = i.id "
+        "LEFT JOIN checkins c ON c.registration_id = r.id AND c.reverted_at IS NULL "
+        f"GROUP BY i.event_id, {_group('i')}"
+    )
+
+
+def upgrade():
+    op.create_table(
+        'group_counters',
+        sa.Column('event_id', sa.Integer(), nullable=False),
+        sa.Column('group_key', sa.Integer(), nullable=False),
+        *[sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS],
+        sa.CheckConstraint(' AND '.join(f'{name} >= 0' for name in COUNTS), name=op.f('ck_group_counters_counts')),
+        sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_group_counters_event_id_events'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('event_id', 'group_key', name=op.f('pk_group_counters')),
+    )
+    op.execute(_recount())
+    _drop_hall_counters()
+    if op.get_bind().dialect.name == "postgresql":
+        for table, (columns, inserted, updated, deleted) in TRIGGERS.items():
+            op.execute(
+                f"CREATE FUNCTION {table}_group_counters() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF TG_OP = 'INSERT' THEN {' '.join(inserted)} "
+                f"ELSIF TG_OP = 'UPDATE' THEN {' '.join(updated)} "
+                f"ELSE {' '.join(deleted)} RETURN OLD; END IF; RETURN NULL; END $$"
+            )
+            op.execute(f"CREATE TRIGGER {table}_group_counters AFTER INSERT OR UPDATE OF {columns} ON {table} "
+                       f"FOR EACH ROW EXECUTE FUNCTION {table}_group_counters()")
+            op.execute(f"CREATE TRIGGER {table}_group_counters_delete BEFORE DELETE ON {table} "
+                       f"FOR EACH ROW EXECUTE FUNCTION {table}_group_counters()")
+        op.execute("CREATE FUNCTION audience_groups_group_counters() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                   f"BEGIN {DROP_GROUP_ROW} RETURN NULL; END $$")
+        op.execute("CREATE TRIGGER audience_groups_group_counters AFTER DELETE ON audience_groups "
+                   "FOR EACH ROW EXECUTE FUNCTION audience_groups_group_counters()")
+    else:
+        for table, (columns, inserted, updated, deleted) in TRIGGERS.items():
+            op.execute(f"CREATE TRIGGER {table}_group_counters_insert AFTER INSERT ON {table} "
+                       f"BEGIN {' '.join(inserted)} END")
+            op.execute(f"CREATE TRIGGER {table}_group_counters_update AFTER UPDATE OF {columns} ON {table} "
+                       f"BEGIN {' '.join(updated)} END")
+            op.execute(f"CREATE TRIGGER {table}_group_counters_delete BEFORE DELETE ON {table} "
+                       f"BEGIN {' '.join(deleted)} END")
+        op.execute(f"CREATE TRIGGER audience_groups_group_counters AFTER DELETE ON audience_groups "
+                   f"BEGIN {DROP_GROUP_ROW} END")
+
+
+def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        for table in (*TRIGGERS, "audience_groups"):
+            op.execute(f"DROP FUNCTION {table}_group_counters() CASCADE")
+    else:
+        for table in TRIGGERS:
+            for kind in ("insert", "update", "delete"):
+                op.execute(f"DROP TRIGGER {table}_group_counters_{kind}")
+        op.execute("DROP TRIGGER audience_groups_group_counters")
+    op.drop_table('group_counters')
+    _create_hall_counters()
+
+
+def _drop_hall_counters():
+    """The hall counters per event (migration d4f2a6c8e1b3), which the group counters replace."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER checkins_hall_counters ON checkins")
+        op.execute("DROP FUNCTION hall_counters_follow_checkins()")
+    else:
+        for kind in ("insert", "update", "delete"):
+            op.execute(f"DROP TRIGGER checkins_hall_counters_{kind}")
+    op.drop_table('hall_counters')
+
+
+def _create_hall_counters():
+    """Migration d4f2a6c8e1b3's counters again, counted from the check-ins."""
+    path = Path(__file__).with_name("d4f2a6c8e1b3_checkin_hall_counters.py")
+    spec = importlib.util.spec_from_file_location("d4f2a6c8e1b3_checkin_hall_counters", path)
+    hall_counters = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hall_counters)
+    hall_counters.create_counters()
