@@ -4,13 +4,14 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from tracker.checkin.models import CheckIn
 from tracker.events.models import Event
 from tracker.extensions import db
 from tracker.stream.figures import GroupFigures, fold_minutes, stream_figures
 from tracker.stream.models import MinuteTotal, ViewerMinute, ViewerTotal
+from tracker.stream.presence import minutes_insert
 from tracker.privacy.figures import purged_figures
 from tracker.privacy.services import purge_event
 from tracker.stream.services import replace_minutes_by_snapshot
@@ -87,19 +88,28 @@ def test_minutes_are_folded_once_over_several_computations_and_figures_stay_exac
     for moment in (at(5), at(12) + timedelta(seconds=30), at(12) + timedelta(seconds=50), at(31), at(40)):
         result = figures_at(app, event_id, moment)
         assert as_compared(result) == expected_from_minutes(app, event_id, 10), moment
-    # At 40 minutes everything up to minute 37 is final: all 35 rows are folded, each exactly once.
+    # All 35 rows are folded, each exactly once.
     assert totals_in_tables(app, event_id) == (35, 35, 35)
 
 
-def test_recent_minutes_are_read_directly_and_folded_only_when_final(app):
+def test_the_current_minute_is_folded_and_what_arrives_after_is_folded_by_the_next_computation(app):
     event_id = make_stream_event(app)
     with app.app_context():
         watched(event_id, "a1", None, range(0, 10))
         db.session.commit()
-    result = figures_at(app, event_id, at(9) + timedelta(seconds=40))
-    assert result.total_minutes == 10
-    # Minutes 7, 8 and 9 may still get rows (heartbeats of this minute, goodbyes): not folded yet.
-    assert totals_in_tables(app, event_id) == (7, 7, 7)
+    assert figures_at(app, event_id, at(9) + timedelta(seconds=40)).total_minutes == 10
+    assert totals_in_tables(app, event_id) == (10, 10, 10)
+    with app.app_context():  # later in minute 9 and in minute 10: another viewer, a repeat, a later heartbeat
+        watched(event_id, "a2", None, [9])
+        db.session.execute(minutes_insert(), [{"event_id": event_id, "viewer_key": "a1", "minute": at(9)}])
+        db.session.execute(update(ViewerMinute).where(ViewerMinute.viewer_key == "a1", ViewerMinute.minute == at(9))
+                           .values(last_seen_at=at(9) + timedelta(seconds=55)))
+        watched(event_id, "a1", None, [10])
+        db.session.commit()
+    result = figures_at(app, event_id, at(10) + timedelta(seconds=5))
+    assert as_compared(result) == expected_from_minutes(app, event_id, 10)
+    assert dict(result.per_minute)[at(9)] == 2 and result.total_minutes == 12
+    assert totals_in_tables(app, event_id) == (12, 12, 12)
 
 
 def test_a_minute_arriving_late_counts_at_once_and_is_folded_once(app):
@@ -198,7 +208,7 @@ def test_figures_are_exact_while_another_transaction_holds_an_uncommitted_fold(a
         watched(event_id, "a1", None, range(0, 20))
         db.session.commit()
     with folding.app_context():
-        fold_minutes(event_id, at(30))  # holds the fold lock and the marked rows until the commit
+        fold_minutes(event_id)  # holds the fold lock and the marked rows until the commit
         assert figures_at(reading, event_id, at(30), commit=False).total_minutes == 20
         assert totals_in_tables(reading, event_id) == (0, 0, 0)
         db.session.commit()

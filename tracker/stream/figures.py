@@ -1,9 +1,9 @@
 """Livestream figures of one event, from running totals of the viewer minutes.
 
 The minutes themselves are only written by heartbeats (one row per viewer and minute). When figures are
-computed, the minutes that can no longer change are folded into running totals (minutes per viewer, viewers per
-minute) and marked folded, each exactly once; the figures are then the totals plus the few minutes not folded yet,
-read directly, in one statement. So they are exact at every moment, and their cost grows with the number of
+computed, the minutes written since the computation before are folded into running totals (minutes per viewer,
+viewers per minute) and marked folded, each exactly once; the figures are then the totals plus the minutes not
+folded (those another transaction is folding at that moment), read directly, in one statement. So they are exact at every moment, and their cost grows with the number of
 viewers and minutes of the event, not with the number of viewer minutes.
 
 After the retention period the minutes and totals are gone and the figures come from the snapshot taken
@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import NamedTuple
 
 from sqlalchemy import Integer, Row, Select, and_, case, exists, func, literal, null, or_, select, text, union_all, update
@@ -28,11 +28,8 @@ from ..extensions import db
 from ..invitees.models import Invitee
 from ..registration.models import ACTIVE_STATUSES, Mode, Registration
 from .models import MinuteTotal, StreamFigureSnapshot, ViewerMinute, ViewerTotal
-from .presence import minute_of, minutes_insert, presence_store
+from .presence import minutes_insert, presence_store
 
-#: Minutes this recent may still change (heartbeats of this minute, goodbyes up to 90 s later): they are read
-#: directly and folded later. Older minutes that arrive late (a queue flushed late) are folded when they arrive.
-OPEN_MINUTES = timedelta(minutes=2)
 #: About the most minutes folded by one computation (whole minutes, so a few more), so that it stays short however
 #: many wait (after the upgrade that introduced the totals, or a queue flushed late); a live stream of 10,000
 #: viewers adds 10,000 a minute, and the dashboard computes every few seconds.
@@ -107,16 +104,20 @@ class StreamFigures:
     from_snapshot: bool = field(default=False)
 
 
-def fold_minutes(event_id: int, now: datetime) -> None:
-    """Add the event's unfolded minutes older than OPEN_MINUTES to the running totals, about FOLD_BATCH rows of
-    the oldest minutes at a time, and mark them folded.
+def fold_minutes(event_id: int) -> None:
+    """Add the event's unfolded minutes to the running totals, about FOLD_BATCH rows of the oldest minutes at a
+    time, and mark them folded.
+
+    Every minute row is folded, the current minute's too: a row is only ever inserted (later heartbeats and
+    goodbyes change its last_seen_at, which no total holds), so a computation folds what arrived since the one
+    before, and rows that arrive later, in any minute, are folded by the next.
 
     Part of the caller's transaction, so totals and marks are committed together or not at all. A minute is
     never counted twice: on PostgreSQL the marking UPDATE and both additions are one statement, and one
     transaction per event folds at a time (the others skip folding, their figures are exact all the same);
     on SQLite the transaction holds the write lock from its start.
     """
-    unfolded = and_(_unfolded(event_id), ViewerMinute.minute < minute_of(now) - OPEN_MINUTES)
+    unfolded = _unfolded(event_id)
     # Whole minutes, through the one holding row FOLD_BATCH + 1: a range of the index of unfolded minutes.
     last_minute = select(ViewerMinute.minute).where(unfolded).order_by(ViewerMinute.minute).offset(FOLD_BATCH).limit(1)
     batch = and_(unfolded, or_(ViewerMinute.minute <= last_minute.scalar_subquery(), ~exists(last_minute)))
@@ -235,13 +236,13 @@ def stream_parts(event_id: int) -> list[Select]:
 
 
 @contextmanager
-def minutes_counted(event: Event, now: datetime) -> Iterator[None]:
-    """Fold what is final; inside, the minutes still queued in Redis are in the table too.
+def minutes_counted(event: Event) -> Iterator[None]:
+    """Fold the minutes written so far; inside, the minutes still queued in Redis are in the table too.
 
     They are added inside a savepoint that is rolled back, so they stay queued for the real flush and the
     caller's transaction keeps only the fold.
     """
-    fold_minutes(event.id, now)
+    fold_minutes(event.id)
     pending = presence_store().pending_rows(event.id)
     if not pending:
         yield
@@ -272,7 +273,7 @@ def stream_figures_with(event: Event, now: datetime, other_parts: Sequence[Selec
     Only an event without any viewer rows may have had them deleted after the retention period: only then is
     the snapshot looked for.
     """
-    with minutes_counted(event, now):
+    with minutes_counted(event):
         rows = db.session.execute(union_all(*other_parts, *stream_parts(event.id))).all()
         watching_now = presence_store().watching_now(event.id, now)
     stream_rows = [row for row in rows if row[0] in STREAM_KINDS]
