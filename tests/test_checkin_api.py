@@ -438,3 +438,63 @@ def test_four_doors_scanning_the_same_thousand_tickets_admit_each_exactly_once(a
         assert db.session.scalar(select(func.count(ScanAttempt.id))) == 4000
         stored = db.session.execute(select(ScanAttempt.response).limit(1)).scalar_one()
         assert json.loads(stored)["verdict"] in ("valid", "already_checked_in")
+
+
+def test_on_postgresql_each_scan_writes_one_statement_or_holds_its_writes_in_a_transaction(app, client, hall):
+    """Scans commit each statement alone (no BEGIN and COMMIT round trips) only where they write one statement;
+    every verdict that writes more, or locks a row, opens a transaction first."""
+    from sqlalchemy import event as sa_event
+
+    from tracker.events.models import Event
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite runs every request in one transaction")
+        event = db.session.get(Event, hall["event"])
+        event.checkout_enabled, event.hall_capacity = True, 10
+        db.session.commit()
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement.lstrip().upper())
+
+    def written(call) -> tuple[int, bool]:
+        """Statements that write or lock, and whether a BEGIN came before the first of them."""
+        statements.clear()
+        call()
+        writes = [i for i, s in enumerate(statements)
+                  if s.startswith(("INSERT", "UPDATE", "DELETE", "WITH")) or "FOR UPDATE" in s]
+        return len(writes), bool(writes) and "BEGIN" in statements[:writes[0]]
+
+    _, _, code = guest(app, hall)
+    _, _, stream_code = guest(app, hall, mode="stream")
+    cancelled_id, _, cancelled_code = guest(app, hall)
+    with app.app_context():
+        db.session.get(Registration, cancelled_id).status = "cancelled"
+        db.session.commit()
+    _, found_id, _ = guest(app, hall)
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        for call in (
+            lambda: scan(client, hall["north"], code),  # admitted
+            lambda: scan(client, hall["south"], code),  # already checked in
+            lambda: scan(client, hall["north"], "NOT-A-TICKET"),  # forged
+            lambda: scan(client, hall["north"], cancelled_code),  # cancelled
+            lambda: scan(client, hall["north"], stream_code),  # livestream only
+            lambda: scan(client, hall["north"], invitee=found_id),  # found by name
+        ):
+            assert written(call) == (1, False)
+        for call in (
+            lambda: scan(client, hall["north"], code, exit=True),  # checked out
+            lambda: scan(client, hall["north"], code),  # re-entry
+            lambda: scan(client, hall["north"], stream_code, move_to_hall=True),  # moved to a hall seat
+            lambda: client.post("/api/checkin/walk-in", json={"door": hall["north"], "nonce": nonce(),
+                                                              "name": "Spontan Gast"}, headers=HEADERS),
+        ):
+            writes, in_transaction = written(call)
+            assert writes > 1 and in_transaction, statements
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+    with app.app_context():
+        assert services.hall_counts(db.session.get(Event, hall["event"]))["present"] == 4

@@ -88,9 +88,29 @@ def is_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
+def statements_commit_alone() -> None:
+    """On PostgreSQL, let each statement of this request commit by itself (autocommit): no BEGIN and COMMIT round
+    trips, for requests that read and then write at most one statement. Only before the request's first
+    statement; a path that writes more calls writes_together() before its first write (lock_row does)."""
+    if is_postgres() and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def writes_together() -> None:
+    """Open a transaction for the statements that follow where statements_commit_alone() let each commit alone;
+    it ends with the request's commit or rollback. Elsewhere the request's transaction holds them already."""
+    if not is_postgres():
+        return
+    connection = db.session.connection()
+    driver = connection.connection.driver_connection
+    if driver.autocommit and driver.info.transaction_status == driver.info.transaction_status.IDLE:
+        connection.exec_driver_sql("BEGIN")
+
+
 def lock_row(model, row_id):
     """Lock one row for the rest of the transaction (FOR UPDATE; SQLite already holds the write lock)."""
     query = select(model).where(model.id == row_id).execution_options(populate_existing=True)
     if is_postgres():
+        writes_together()
         query = query.with_for_update()
     return db.session.execute(query).scalar_one_or_none()

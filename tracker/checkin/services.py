@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Role, User
 from ..audit.services import record
-from ..database import is_postgres, lock_row, utcnow
+from ..database import is_postgres, lock_row, utcnow, writes_together
 from ..events.models import Event, Group, GroupCounter
 from ..extensions import db
 from ..invitees.models import Invitee, InviteeSource
@@ -470,6 +470,7 @@ def _admit(
             guest, facts.checkin_id, facts.checked_in_at, facts.checkin_door,
         )
     if facts.checkin_id is not None:
+        writes_together()
         db.session.execute(
             update(checkins).where(checkins.c.id == facts.checkin_id).values(checked_out_at=None, door_id=scanner.door_id)
         )
@@ -541,6 +542,7 @@ def _check_out(scanner: Scanner, facts: Row, guest: dict | None) -> Verdict:
         return Verdict("checkout_off", RED, _("No exit scans"), _("This event does not record exits."), guest)
     if facts.checkin_id is None or facts.checked_out_at is not None:
         return _not_inside(guest)
+    writes_together()
     db.session.execute(update(checkins).where(checkins.c.id == facts.checkin_id).values(checked_out_at=utcnow()))
     return Verdict(
         "checked_out", GREEN, _("Checked out"), _("Goodbye! The exit is recorded."), guest, facts.checkin_id,

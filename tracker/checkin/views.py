@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import limits
 from ..accounts.access import organiser_required
 from ..accounts.models import User
+from ..database import statements_commit_alone
 from ..events.models import Event
 from ..extensions import csrf, db
 from ..navigation import event_tab
@@ -360,7 +361,13 @@ def _answer_once(door_id: int, nonce: str, scanned: str, decide, **guest):
 
 
 def _try_answer(door_id: int, nonce: str, scanned: str, decide, guest: dict) -> str | None:
-    """One attempt in one transaction: the JSON answer, or None when it lost a race for the unique keys."""
+    """One attempt: the JSON answer, or None when it lost a race for the unique keys.
+
+    Most answers read once and write one statement (the scan log, with the new check-in), so on PostgreSQL
+    each statement commits alone; a verdict that writes more holds its writes together (see
+    tracker.database.writes_together).
+    """
+    statements_commit_alone()
     facts = _door_facts(door_id, nonce=nonce, **guest)
     scanner = _scanner(facts)
     if facts.earlier_answer is not None:
