@@ -5,7 +5,8 @@ pass over every invitee that the dashboard made on each computation.
 
 Each invitee adds to the counters of its group: itself (invitees, invited), its registration (answered and the
 counts by status) and its current check-in (present, inside, hall_present). A trigger takes a row's old part out
-and puts its new part in. Deleting a row takes out the part of everything beneath it, in a BEFORE DELETE
+and puts its new part in. A group's counters are made by its first invitee, so the triggers of registrations
+and check-ins only update them. Deleting a row takes out the part of everything beneath it, in a BEFORE DELETE
 trigger, while that is still there; the rows beneath are then deleted by the foreign keys' cascade, when the
 row above is gone already, so their own triggers find no group and change nothing. Nothing is counted for an
 event that is being deleted: its counters go with it.
@@ -63,18 +64,31 @@ def _checkin_part(c: str, r: str) -> dict:
 
 
 def _change(sign: str, part: dict, event: str, group: str, source: str = "", where: str = "1 = 1") -> str:
-    """Add (sign '+') or take out ('-') `part` for each row of `source` matching `where` (one row without a
-    source), unless the event is gone; an addition makes the group's counters if it has none yet."""
-    event_exists = f"EXISTS (SELECT 1 FROM events WHERE events.id = {event})"
-    values = ", ".join(f"{part.get(name, '0')} AS {name}" for name in COUNTS)
-    rows = f"SELECT {event} AS event_id, {group} AS group_key, {values} {source} WHERE {where} AND {event_exists}"
-    if sign == "+":
-        updates = ", ".join(f"{name} = group_counters.{name} + excluded.{name}" for name in COUNTS)
-        return (f"INSERT INTO group_counters (event_id, group_key, {', '.join(COUNTS)}) {rows} "
-                f"ON CONFLICT (event_id, group_key) DO UPDATE SET {updates};")
-    updates = ", ".join(f"{name} = group_counters.{name} - change.{name}" for name in COUNTS if name in part)
-    return (f"UPDATE group_counters SET {updates} FROM ({rows}) AS change "
+    """Add (sign '+') or take out ('-') `part` in the counters of `group` for each row of `source` matching
+    `where` (one row without a source). The counters exist, made by the group's first invitee (_add_invitee),
+    except while the event is being deleted: then nothing is changed (in the transaction that made them, an
+    update would check their event's foreign key and fail)."""
+    values = ", ".join(f"{expression} AS {name}" for name, expression in part.items())
+    updates = ", ".join(f"{name} = group_counters.{name} {sign} change.{name}" for name in part)
+    return (f"UPDATE group_counters SET {updates} FROM (SELECT {event} AS event_id, {group} AS group_key, {values} "
+            f"{source} WHERE {where} AND {_event_exists(event)}) AS change "
             "WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;")
+
+
+def _add_invitee(i: str) -> str:
+    """Count invitee row `i` in its group, making the group's counters if it has none yet, unless the event is
+    gone (a group deleted with its event moves its invitees to no group: nothing to count any more)."""
+    part = _invitee_part(i)
+    values = ", ".join(part.get(name, "0") for name in COUNTS)
+    updates = ", ".join(f"{name} = group_counters.{name} + excluded.{name}" for name in part)
+    return (f"INSERT INTO group_counters (event_id, group_key, {', '.join(COUNTS)}) "
+            f"SELECT {i}.event_id, {_group(i)}, {values} "
+            f"WHERE {_event_exists(f'{i}.event_id')} "
+            f"ON CONFLICT (event_id, group_key) DO UPDATE SET {updates};")
+
+
+def _event_exists(event: str) -> str:
+    return f"EXISTS (SELECT 1 FROM events WHERE events.id = {event})"
 
 
 def _group(i: str) -> str:
@@ -82,13 +96,13 @@ def _group(i: str) -> str:
 
 
 def _invitee_parts(sign: str, i: str, where: str = "1 = 1") -> list[str]:
-    """The changes for invitee row `i` with its registration and current check-in, in `i`'s group."""
-    registration = f"FROM registrations r WHERE r.invitee_id = {i}.id AND {where}"
-    checkin = (f"FROM registrations r JOIN checkins c ON c.registration_id = r.id AND c.reverted_at IS NULL "
-               f"WHERE r.invitee_id = {i}.id AND {where}")
+    """The changes for the registration and current check-in of invitee row `i`, in `i`'s group."""
     return [
-        _change(sign, _registration_part("r"), f"{i}.event_id", _group(i), *registration.split(" WHERE ")),
-        _change(sign, _checkin_part("c", "r"), f"{i}.event_id", _group(i), *checkin.split(" WHERE ")),
+        _change(sign, _registration_part("r"), f"{i}.event_id", _group(i), "FROM registrations r",
+                f"r.invitee_id = {i}.id AND {where}"),
+        _change(sign, _checkin_part("c", "r"), f"{i}.event_id", _group(i),
+                "FROM registrations r JOIN checkins c ON c.registration_id = r.id AND c.reverted_at IS NULL",
+                f"r.invitee_id = {i}.id AND {where}"),
     ]
 
 
@@ -114,10 +128,10 @@ def _checkin_change(sign: str, c: str) -> str:
 TRIGGERS = {
     "invitees": (
         "group_id, invited_at",
-        [_change("+", _invitee_part("NEW"), "NEW.event_id", _group("NEW"))],
+        [_add_invitee("NEW")],
         [
             _change("-", _invitee_part("OLD"), "OLD.event_id", _group("OLD")),
-            _change("+", _invitee_part("NEW"), "NEW.event_id", _group("NEW")),
+            _add_invitee("NEW"),
             *_invitee_parts("-", "OLD", f"{_group('OLD')} <> {_group('NEW')}"),
             *_invitee_parts("+", "NEW", f"{_group('OLD')} <> {_group('NEW')}"),
         ],
