@@ -231,6 +231,35 @@ def test_nobody_left_to_invite_is_said_plainly(mail_app, organiser_client):
     assert "Alle Ausgewählten sind bereits eingeladen." in response.get_data(as_text=True)
 
 
+def test_a_walk_in_without_an_address_is_never_mailed(mail_app, organiser_client):
+    """A guest registered at the door without an e-mail address has a stand-in address that no batch, no resend
+    and no list shows or uses."""
+    from tracker.checkin import services as checkin
+    from tracker.events.models import Event
+
+    event_id, _group, ids = arrange(mail_app)
+    with mail_app.test_request_context():
+        event = db.session.get(Event, event_id)
+        door = checkin.create_door(event, "Eingang Nord")
+        db.session.flush()
+        scanner = checkin.Scanner(door.id, door.name, event.id, event.hall_capacity, False)
+        verdict = checkin.walk_in(scanner, name="Spontan Gast", email=None, invitee_id=None)
+        db.session.commit()
+        walk_in = db.session.scalar(select(Invitee.id).where(Invitee.name == "Spontan Gast"))
+        assert verdict.code == "valid" and not db.session.get(Invitee, walk_in).reachable_by_mail
+    start(organiser_client, event_id)
+    run_batch(organiser_client, event_id)
+    assert sorted(mail.invitee_id for mail in outbox(mail_app)) == sorted(ids)
+    page = organiser_client.get(f"/events/{event_id}/invitations").get_data(as_text=True)
+    assert "keine (am Einlass erfasst)" in page and "door.invalid" not in page
+    assert f"/invitees/{walk_in}/resend" not in page
+    response = organiser_client.post(f"/events/{event_id}/invitations/invitees/{walk_in}/resend", follow_redirects=True)
+    assert "Dieser Gast wurde am Einlass ohne E-Mail-Adresse erfasst." in response.get_data(as_text=True)
+    assert len(outbox(mail_app)) == len(ids)
+    listed = organiser_client.get(f"/events/{event_id}/invitees/").get_data(as_text=True)
+    assert "Spontan Gast" in listed and "keine (am Einlass erfasst)" in listed and "door.invalid" not in listed
+
+
 def test_reminders_go_to_invited_people_without_an_answer(mail_app, organiser_client, smtp_server):
     event_id, _group, (answered, silent, not_invited) = arrange(mail_app)
     with mail_app.app_context():

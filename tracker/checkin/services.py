@@ -28,7 +28,7 @@ from ..audit.services import record
 from ..database import is_postgres, lock_row, utcnow, writes_together
 from ..events.models import Event, Group, GroupCounter
 from ..extensions import db
-from ..invitees.models import Invitee, InviteeSource
+from ..invitees.models import NO_ADDRESS_DOMAIN, Invitee, InviteeSource
 from ..invitees.services import add_invitee
 from ..registration.models import Mode, Registration, Status, Ticket
 from ..tickets.codes import is_well_formed, normalize_scanned_code
@@ -569,7 +569,7 @@ def walk_in(scanner: Scanner, *, name: str, email: str | None, invitee_id: int |
             )
         if invitee is None:
             invitee = add_invitee(
-                event, name=name, email=email or f"walk-in-{uuid.uuid4().hex}@door.invalid", source=InviteeSource.WALK_IN
+                event, name=name, email=email or f"walk-in-{uuid.uuid4().hex}@{NO_ADDRESS_DOMAIN}", source=InviteeSource.WALK_IN
             )
             db.session.flush()
         if registration is None:

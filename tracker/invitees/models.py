@@ -3,6 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
@@ -15,6 +16,11 @@ class InviteeSource(StrEnum):
     MANUAL = "manual"
     SELF = "self"
     WALK_IN = "walk_in"
+
+
+#: Domain of the stand-in address of a walk-in registered at the door without an e-mail address (".invalid" is
+#: reserved, RFC 2606): no mail is ever sent there.
+NO_ADDRESS_DOMAIN = "door.invalid"
 
 
 class Invitee(db.Model):
@@ -52,6 +58,16 @@ class Invitee(db.Model):
 
     event: Mapped[Event] = relationship()
     group: Mapped[Group | None] = relationship()
+
+    @hybrid_property
+    def reachable_by_mail(self) -> bool:
+        """False for a walk-in registered without an e-mail address (see NO_ADDRESS_DOMAIN)."""
+        return not self.email.endswith("@" + NO_ADDRESS_DOMAIN)
+
+    @reachable_by_mail.inplace.expression
+    @classmethod
+    def _reachable_by_mail_expression(cls):
+        return ~cls.email.endswith("@" + NO_ADDRESS_DOMAIN)
     #: Deleted with the invitee (by the database's cascade, without loading it first).
     registration: Mapped["Registration | None"] = relationship(  # noqa: F821
         back_populates="invitee", uselist=False, cascade="save-update, merge, delete", passive_deletes=True

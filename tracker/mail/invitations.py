@@ -152,11 +152,12 @@ def invitee_page(event_id: int, *, state: str | None, group_id: int | None, page
 
 
 def _eligible(kind: str):
-    """Who a mail of this kind is for: invitations to those not yet invited, reminders to those not answered."""
+    """Who a mail of this kind is for: invitations to those not yet invited, reminders to those not answered;
+    never walk-ins registered at the door without an e-mail address."""
     if kind == BatchKind.INVITATION:
-        return Invitee.invited_at.is_(None)
+        return and_(Invitee.invited_at.is_(None), Invitee.reachable_by_mail)
     answered = exists().where(Registration.invitee_id == Invitee.id)
-    return and_(Invitee.invited_at.is_not(None), ~answered)
+    return and_(Invitee.invited_at.is_not(None), ~answered, Invitee.reachable_by_mail)
 
 
 def _in_scope(batch: InvitationBatch):
@@ -288,8 +289,10 @@ def resend_invitation(invitee: Invitee) -> OutboxMail:
     """Queue a new invitation for one invitee (address and language as they are now).
 
     A previous mail whose delivery is uncertain is given up, so it is not shown as pending any more.
-    Raises BatchError while an invitation to this person is still queued.
+    Raises BatchError while an invitation to this person is still queued, or for a walk-in without an address.
     """
+    if not invitee.reachable_by_mail:
+        raise BatchError(_l("This guest was registered at the door without an e-mail address."))
     lock_row(Invitee, invitee.id)
     previous = latest_invitation_mail(invitee)
     state = mail_state(previous)
