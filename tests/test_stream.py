@@ -167,7 +167,7 @@ def test_public_watch_page_only_when_the_event_allows_it(app, client):
         page = client.get(f"/live/{open_event.public_token}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
-    assert 'data-anonymous="true"' in html and "Zufallszahl" in html and "<iframe" in html
+    assert "in Ihrem Browser wird nichts gespeichert" in html and "<iframe" in html
 
 
 # --- Heartbeat API ------------------------------------------------------------------------------------

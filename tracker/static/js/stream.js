@@ -34,15 +34,9 @@
 
   if (data.phase !== "live" || !data.streamUrl) { return; }
 
-  // --- Viewer token: anonymous viewers keep theirs for the event, so reloads and tabs are one viewer ---
-  var storageKey = "stream-viewer-" + data.eventId;
+  // --- Viewer token: this page's own. Nothing is stored on the device (no consent needed, TDDDG section 25), so
+  // each page of the public watch page counts as a viewer of its own; personal links are one viewer anyway. ---
   var token = data.viewerToken;
-  if (data.anonymous === "true") {
-    try {
-      token = window.localStorage.getItem(storageKey) || token;
-      window.localStorage.setItem(storageKey, token);
-    } catch (e) { /* storage blocked: this page's own token is used */ }
-  }
 
   // --- Heartbeats ----------------------------------------------------------------------------------
   var intervalMs = Number(data.heartbeatSeconds) * 1000;
@@ -55,11 +49,6 @@
     fetch(data.heartbeatUrl, {
       method: "POST", body: body(), headers: { "Content-Type": "application/json" },
       credentials: "omit", keepalive: true
-    }).then(function (response) {
-      if (response.status === 400 && token !== data.viewerToken) {
-        token = data.viewerToken;  // a kept token from an earlier event or key: use this page's
-        try { window.localStorage.setItem(storageKey, token); } catch (e) { /* ignore */ }
-      }
     }).catch(function () { /* offline for a moment: the next heartbeat tries again */ });
   }
 
