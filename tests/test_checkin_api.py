@@ -404,6 +404,18 @@ def test_search_finds_guests_by_name(app, client, hall):
     assert client.get("/api/checkin/search?door=x&q=anna").status_code == 400
 
 
+def test_search_ignores_the_case_of_every_letter_and_takes_wildcards_literally(app, client, hall):
+    guest(app, hall, name="ÖZDEMIR, Ayşe")
+    guest(app, hall, name="Jürgen Äbelé")
+    guest(app, hall, name="Pia 100%_Sicher")
+
+    def found(text):
+        return [r["name"] for r in client.get(f"/api/checkin/search?door={hall['north']}&q={text}").get_json()["results"]]
+
+    assert found("özdemir") == ["ÖZDEMIR, Ayşe"] and found("ÄBELÉ") == ["Jürgen Äbelé"]
+    assert found("0%_s") == ["Pia 100%_Sicher"] and found("%25%25") == [] and found("__") == []
+
+
 def test_four_doors_scanning_the_same_thousand_tickets_admit_each_exactly_once(app_factory):
     app = app_factory()
     with app.app_context():

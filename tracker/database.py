@@ -2,9 +2,11 @@
 import time
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, event, select
+from sqlalchemy import DateTime, String, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
@@ -54,6 +56,7 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        dbapi_connection.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
@@ -82,6 +85,34 @@ def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
             raise DisconnectionError("pooled connection dropped while idle") from error  # the pool connects anew
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+class unicode_lower(FunctionElement):
+    """lower() that folds every letter, umlauts too: PostgreSQL's own; on SQLite, whose lower() folds ASCII
+    letters only, Python's, registered on each connection (see configure_sqlite)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(unicode_lower)
+def _compile_unicode_lower(element, compiler, **kw):
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(unicode_lower, "sqlite")
+def _compile_unicode_lower_sqlite(element, compiler, **kw):
+    return f"unicode_lower({compiler.process(element.clauses, **kw)})"
+
+
+def contains_text(column, text: str):
+    """Whether the column holds the text, in any case; LIKE's wildcards in the text count as plain characters."""
+    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return unicode_lower(column).like(pattern, escape="\\")
 
 
 def is_postgres() -> bool:

@@ -4,8 +4,9 @@ from zoneinfo import ZoneInfo
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
+from ..database import contains_text
 from ..extensions import db
 from .models import AuditEntry
 
@@ -40,8 +41,7 @@ def entries_query(
     if action:
         query = query.where(AuditEntry.action == action)
     if actor:
-        pattern = "%" + actor.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(func.lower(AuditEntry.actor).like(pattern, escape="\\"))
+        query = query.where(contains_text(AuditEntry.actor, actor))
     tz = ZoneInfo(zone)
     if since:
         query = query.where(AuditEntry.at >= datetime.combine(since, time.min, tz))

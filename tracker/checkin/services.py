@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Role, User
 from ..audit.services import record
-from ..database import is_postgres, lock_row, utcnow, writes_together
+from ..database import contains_text, is_postgres, lock_row, utcnow, writes_together
 from ..events.models import Event, Group, GroupCounter
 from ..extensions import db
 from ..invitees.models import NO_ADDRESS_DOMAIN, Invitee, InviteeSource
@@ -704,12 +704,11 @@ def recent_checkins(event: Event, limit: int = 50) -> list[tuple[CheckIn, Invite
 
 def search_guests(event_id: int, text: str) -> list[dict]:
     """Guests of this event whose name or e-mail contains the text (at most SEARCH_LIMIT)."""
-    pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     found = db.session.execute(
         select(Invitee)
         .where(
             Invitee.event_id == event_id,
-            or_(func.lower(Invitee.name).like(pattern, escape="\\"), func.lower(Invitee.email).like(pattern, escape="\\")),
+            or_(contains_text(Invitee.name, text.strip()), contains_text(Invitee.email, text.strip())),
         )
         .options(joinedload(Invitee.group), joinedload(Invitee.registration))
         .order_by(Invitee.name)

@@ -2,7 +2,7 @@
 from sqlalchemy import Select, func, or_, select
 
 from ..audit.services import record
-from ..database import lock_row
+from ..database import contains_text, lock_row, unicode_lower
 from ..events.models import Event, Group
 from ..extensions import db
 from .links import assign_new_link
@@ -85,7 +85,5 @@ def invitee_query(event_id: int, search: str = "", group: str = "") -> Select:
         query = query.where(Invitee.group_id == int(group))
     words = search.split()
     for word in words[:5]:
-        pattern = "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(*(func.lower(column).like(pattern, escape="\\")
-                                  for column in (Invitee.name, Invitee.email, Invitee.unit))))
-    return query.order_by(func.lower(Invitee.name), Invitee.id)
+        query = query.where(or_(*(contains_text(column, word) for column in (Invitee.name, Invitee.email, Invitee.unit))))
+    return query.order_by(unicode_lower(Invitee.name), Invitee.id)
