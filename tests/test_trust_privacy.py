@@ -8,7 +8,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from tracker.checkin import services as checkin_services
-from tracker.events.models import Event
+from tracker.events.models import Event, GroupCounter
 from tracker.extensions import db
 from tracker.invitees.links import personal_token
 from tracker.invitees.models import Invitee
@@ -136,6 +136,8 @@ def test_purge_keeps_the_totals_and_leaves_no_name_or_address(app, client, runne
         event = db.session.get(Event, held_event["event"])
         assert event.purged_at is not None
         assert db.session.scalar(select(func.count()).select_from(Invitee).where(Invitee.event_id == event.id)) == 0
+        assert db.session.scalar(select(func.count()).where(GroupCounter.event_id == event.id)) == 0
+        assert db.session.scalar(select(func.sum(GroupCounter.invitees)).where(GroupCounter.event_id == other.id)) == 1
         assert db.session.get(type(held_event["staff"]), held_event["staff"].id) is not None, "staff accounts stay"
     again = runner.invoke(args=["privacy", "purge", "--days", "0"])
     assert "1 event(s) purged" in again.output, "only the later event was still due"

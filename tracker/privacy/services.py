@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, or_, select, update
 from ..audit.services import record
 from ..checkin.models import CheckIn, ScanAttempt
 from ..database import lock_row
-from ..events.models import Event
+from ..events.models import Event, GroupCounter
 from ..extensions import db
 from ..invitees.links import assign_new_link
 from ..invitees.models import Invitee, PendingImport
@@ -44,6 +44,9 @@ def purge_event(event_id: int, now: datetime) -> dict:
     replace_minutes_by_snapshot(event, now)
     take_snapshot(event, now)
     registrations = select(Registration.id).where(Registration.event_id == event.id)
+    # The group counters go first, as they would end at zero: each row deleted below would otherwise update them
+    # again, in one transaction, which grows with the square of the rows (35 s for 20,000 invitees).
+    db.session.execute(delete(GroupCounter).where(GroupCounter.event_id == event.id))
     deleted = {}
     for name, statement in (
         ("scan_attempts", delete(ScanAttempt).where(ScanAttempt.event_id == event.id)),
