@@ -85,6 +85,11 @@ def create_counters():
 def downgrade():
     with op.batch_alter_table('checkins', schema=None) as batch_op:
         batch_op.create_index('ix_checkins_event_current', ['event_id', 'checked_out_at'], unique=False, sqlite_where=sa.text('reverted_at IS NULL'), postgresql_where=sa.text('reverted_at IS NULL'))
+    drop_counters()
+
+
+def drop_counters():
+    """The counters and their triggers (also used by the upgrade of e03732309801, which replaces them)."""
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER checkins_hall_counters ON checkins")
         op.execute("DROP FUNCTION hall_counters_follow_checkins()")

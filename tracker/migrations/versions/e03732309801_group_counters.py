@@ -190,7 +190,7 @@ def upgrade():
         sa.PrimaryKeyConstraint('event_id', 'group_key', name=op.f('pk_group_counters')),
     )
     op.execute(_recount())
-    _drop_hall_counters()
+    _hall_counters_migration().drop_counters()
     if op.get_bind().dialect.name == "postgresql":
         for table, (columns, inserted, updated, deleted) in TRIGGERS.items():
             per_row = table != "invitees"  # new invitees are counted per statement (COUNT_NEW_INVITEES)
@@ -235,24 +235,13 @@ def downgrade():
                 op.execute(f"DROP TRIGGER {table}_group_counters_{kind}")
         op.execute("DROP TRIGGER audience_groups_group_counters")
     op.drop_table('group_counters')
-    _create_hall_counters()
+    _hall_counters_migration().create_counters()
 
 
-def _drop_hall_counters():
-    """The hall counters per event (migration d4f2a6c8e1b3), which the group counters replace."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER checkins_hall_counters ON checkins")
-        op.execute("DROP FUNCTION hall_counters_follow_checkins()")
-    else:
-        for kind in ("insert", "update", "delete"):
-            op.execute(f"DROP TRIGGER checkins_hall_counters_{kind}")
-    op.drop_table('hall_counters')
-
-
-def _create_hall_counters():
-    """Migration d4f2a6c8e1b3's counters again, counted from the check-ins."""
+def _hall_counters_migration():
+    """Migration d4f2a6c8e1b3, whose hall counters per event the group counters replace."""
     path = Path(__file__).with_name("d4f2a6c8e1b3_checkin_hall_counters.py")
     spec = importlib.util.spec_from_file_location("d4f2a6c8e1b3_checkin_hall_counters", path)
-    hall_counters = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hall_counters)
-    hall_counters.create_counters()
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
