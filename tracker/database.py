@@ -132,9 +132,11 @@ def writes_together() -> None:
     it ends with the request's commit or rollback. Elsewhere the request's transaction holds them already."""
     if not is_postgres():
         return
+    from psycopg.pq import TransactionStatus  # PostgreSQL's driver, only needed where it is used
+
     connection = db.session.connection()
     driver = connection.connection.driver_connection
-    if driver.autocommit and driver.info.transaction_status == driver.info.transaction_status.IDLE:
+    if driver.autocommit and driver.info.transaction_status == TransactionStatus.IDLE:
         connection.exec_driver_sql("BEGIN")
 
 
