@@ -91,7 +91,10 @@ def queue_invitation_mail(invitee: Invitee, kind: str, event: Event) -> OutboxMa
 
 
 def _with_invitation_state(query, event_id: int):
-    """Join each invitee's latest invitation mail; returns the query, the mail alias and the state expression."""
+    """Join each invitee's latest invitation mail; returns the query, the mail alias and the state expression.
+
+    Only invitees who can get mail: a walk-in registered without an address has no invitation state.
+    """
     latest = (
         select(OutboxMail.invitee_id, func.max(OutboxMail.id).label("mail_id"))
         .where(OutboxMail.event_id == event_id, OutboxMail.kind == BatchKind.INVITATION)
@@ -109,7 +112,7 @@ def _with_invitation_state(query, event_id: int):
     query = (
         query.outerjoin(latest, latest.c.invitee_id == Invitee.id)
         .outerjoin(mail, mail.id == latest.c.mail_id)
-        .where(Invitee.event_id == event_id)
+        .where(Invitee.event_id == event_id, Invitee.reachable_by_mail)
     )
     return query, mail, state
 
