@@ -7,7 +7,7 @@ from sqlalchemy import and_, delete, insert, select, update
 
 from tracker.checkin.models import CheckIn
 from tracker.database import utcnow
-from tracker.events.models import Event, Group, GroupCounter
+from tracker.events.models import COUNTER_NAMES, Event, Group, GroupCounter
 from tracker.extensions import db
 from tracker.invitees.models import Invitee
 from tracker.registration.models import Registration
@@ -17,10 +17,9 @@ from .factories import make_event, make_group, make_invitee, make_registration
 
 def counters(event_id: int) -> dict[int, dict[str, int]]:
     """The event's counters by group key, rows that count nothing left out."""
-    names = [column.name for column in GroupCounter.__table__.columns if column.name not in ("event_id", "group_key")]
     rows = db.session.scalars(select(GroupCounter).where(GroupCounter.event_id == event_id).execution_options(
         populate_existing=True))
-    found = {row.group_key: {name: getattr(row, name) for name in names} for row in rows}
+    found = {row.group_key: {name: getattr(row, name) for name in COUNTER_NAMES} for row in rows}
     return {key: values for key, values in found.items() if any(values.values())}
 
 
@@ -43,8 +42,7 @@ def recount(event_id: int) -> dict[int, dict[str, int]]:
             declined=status == "declined", cancelled=status == "cancelled", present=checkin_id is not None,
             inside=checkin_id is not None and checked_out_at is None, hall_present=checkin_id is not None and hall_seat,
         )
-    names = [column.name for column in GroupCounter.__table__.columns if column.name not in ("event_id", "group_key")]
-    return {key: {name: int(count[name]) for name in names} for key, count in found.items()}
+    return {key: {name: int(count[name]) for name in COUNTER_NAMES} for key, count in found.items()}
 
 
 def check_in(registration, **fields):

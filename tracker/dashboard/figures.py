@@ -15,7 +15,7 @@ from sqlalchemy import Select, func
 
 from ..checkin.models import CheckIn
 from ..database import utcnow
-from ..events.models import Event, GroupCounter
+from ..events.models import COUNTER_NAMES, Event, GroupCounter
 from ..stream.figures import epoch_minute, stream_figures_with, tagged
 
 
@@ -156,11 +156,6 @@ def event_phase(event: Event, now: datetime) -> Phase:
     return Phase.AFTER
 
 
-#: The GroupCounter columns in the order of the values of a "group" row.
-GROUP_COUNTERS = ("invitees", "invited", "answered", "hall", "stream", "waiting", "declined", "cancelled", "present",
-                  "inside", "hall_present")
-
-
 def hall_parts(event_id: int) -> list[Select]:
     """The parts of the figures statement for the hall and the registrations (see tracker.stream.figures.tagged).
 
@@ -168,7 +163,7 @@ def hall_parts(event_id: int) -> list[Select]:
     per minute.
     """
     counters = GroupCounter.__table__.c
-    groups = tagged("group", counters.group_key, *[counters[name] for name in GROUP_COUNTERS]).where(
+    groups = tagged("group", counters.group_key, *[counters[name] for name in COUNTER_NAMES]).where(
         counters.event_id == event_id
     )
     minute = epoch_minute(CheckIn.checked_in_at)
@@ -182,7 +177,7 @@ def hall_parts(event_id: int) -> list[Select]:
 
 def counts_from_counters(row) -> Counts:
     """The Counts of a "group" row's counter values."""
-    counter = dict(zip(GROUP_COUNTERS, map(int, row)))
+    counter = dict(zip(COUNTER_NAMES, map(int, row)))
     return Counts(
         invitees=counter["invitees"], invited=counter["invited"], not_answered=counter["invitees"] - counter["answered"],
         hall=counter["hall"], stream=counter["stream"], waiting=counter["waiting"], declined=counter["declined"],
