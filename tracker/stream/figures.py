@@ -273,9 +273,11 @@ def stream_figures_with(event: Event, now: datetime, other_parts: Sequence[Selec
     Only an event without any viewer rows may have had them deleted after the retention period: only then is
     the snapshot looked for.
     """
+    # Who watches now is read first: every viewer it counts has a minute row by then, which the figures read
+    # after it count too (read the other way round, a first heartbeat in between was watching but not a viewer).
+    watching_now = presence_store().watching_now(event.id, now)
     with minutes_counted(event):
         rows = db.session.execute(union_all(*other_parts, *stream_parts(event.id))).all()
-        watching_now = presence_store().watching_now(event.id, now)
     stream_rows = [row for row in rows if row[0] in STREAM_KINDS]
     other_rows = [row for row in rows if row[0] not in STREAM_KINDS]
     snapshot = None if stream_rows else stream_snapshot(event)
