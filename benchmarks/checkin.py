@@ -11,6 +11,10 @@ client threads with keep-alive connections; the client shares the machine's core
 HTTP/1.1 on a socket) and its own CPU per scan is printed. Each level stops after --max-seconds. Then headless
 Chromium with a fake camera playing a real ticket's QR code measures the time from the camera frame that held
 the code to the verdict on screen. Only 127.0.0.1 is contacted.
+
+Two figures first put the others in proportion: the host's speed (a fixed piece of pure Python, timed: on a
+shared host it moves from run to run), and the floor, the same load against gunicorn serving a fixed answer
+(benchmarks/fixed_answer.py) with the same workers and threads: what HTTP and the load generator cost alone.
 """
 import argparse
 import json
@@ -28,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+import timeit
 import uuid
 from pathlib import Path
 
@@ -55,6 +60,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def shares(values: list[float]) -> list[float]:
+    """Each value's part of their sum, largest first."""
+    total = sum(values) or 1.0
+    return sorted((value / total for value in values), reverse=True)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -117,16 +128,14 @@ def server_environment(database_url: str, port: int) -> dict:
 
 
 class Gunicorn:
-    """gunicorn with the deployment's settings (deploy/gunicorn.conf.py: gthread, app preloaded), on a free port."""
+    """gunicorn on a free 127.0.0.1 port: the app with the deployment's settings, or the fixed answer (the floor)."""
 
-    def __init__(self, database_url: str, workers: int, threads: int, log: Path | None = None):
-        self.port = free_port()
-        env = dict(os.environ, **server_environment(database_url, self.port), TRACKER_BIND=f"127.0.0.1:{self.port}",
-                   TRACKER_WORKERS=str(workers), TRACKER_THREADS=str(threads), TRACKER_LOG_LEVEL="warning")
+    def __init__(self, port: int, arguments: list[str], env: dict, log: Path | None = None):
+        self.port = port
         self.log = open(log, "ab") if log else None  # the app's request log (one JSON line per request)
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=env, stderr=self.log,
+            [str(Path(sys.executable).parent / "gunicorn"), *arguments, "--bind", f"127.0.0.1:{self.port}"],
+            cwd=ROOT, env=env, stderr=self.log or subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -138,13 +147,36 @@ class Gunicorn:
         self.stop()
         raise RuntimeError("gunicorn did not start")
 
+    @classmethod
+    def app(cls, database_url: str, workers: int, threads: int, log: Path | None = None) -> "Gunicorn":
+        """The app as deployed (deploy/gunicorn.conf.py: gthread, app preloaded)."""
+        port = free_port()
+        env = dict(os.environ, **server_environment(database_url, port), TRACKER_WORKERS=str(workers),
+                   TRACKER_THREADS=str(threads), TRACKER_LOG_LEVEL="warning")
+        return cls(port, ["--config", "deploy/gunicorn.conf.py", "wsgi:app"], env, log)
+
+    @classmethod
+    def fixed_answer(cls, workers: int, threads: int) -> "Gunicorn":
+        """benchmarks/fixed_answer.py with the deployment's worker settings: gunicorn and the client alone."""
+        return cls(
+            free_port(), ["--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads), "--keep-alive", "5",
+             "--chdir", str(ROOT / "benchmarks"), "fixed_answer:app"],
+            dict(os.environ),
+        )
+
     def cpu_seconds(self) -> float:
         """CPU time of gunicorn's master and workers so far."""
-        workers = [
+        return cpu_seconds([self.process.pid, *self.workers()])
+
+    def workers(self) -> list[str]:
+        return [
             entry.name for entry in Path("/proc").iterdir()
             if entry.name.isdigit() and _parent_of(entry.name) == self.process.pid
         ]
-        return cpu_seconds([self.process.pid, *workers])
+
+    def worker_cpu_seconds(self) -> dict[str, float]:
+        """CPU time of each worker so far, by process id."""
+        return {pid: cpu_seconds([pid]) for pid in self.workers()}
 
     def stop(self) -> None:
         self.process.terminate()
@@ -309,9 +341,9 @@ def cpu_seconds(pids) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu_seconds(database: "ScratchDatabase") -> float:
+def postgres_cpu_seconds(database: "ScratchDatabase | None") -> float:
     """CPU time of the server processes connected to the scratch database (PostgreSQL on this machine only)."""
-    if database.kind != "postgresql":
+    if database is None or database.kind != "postgresql":
         return 0.0
     with sa.create_engine(database.postgres_url).connect() as conn:
         pids = conn.exec_driver_sql(
@@ -374,7 +406,7 @@ def browser_scan_to_verdict(database: ScratchDatabase, samples: int, workdir: Pa
     from tracker.tickets.qr import qr_png
 
     door_id, credential, codes = database.event_with_tickets(samples, "Kamera")
-    server = Gunicorn(database.url, workers=2, threads=4)
+    server = Gunicorn.app(database.url, workers=2, threads=4)
     timings = []
     try:
         with sync_playwright() as playwright:
@@ -398,6 +430,42 @@ def browser_scan_to_verdict(database: ScratchDatabase, samples: int, workdir: Pa
     return timings
 
 
+def host_speed_us() -> float:
+    """A fixed piece of pure Python, timed: the shared host's speed moves from run to run, and with it every figure."""
+    return min(timeit.repeat("sum(range(100))", number=200_000, repeat=5)) / 200_000 * 1e6
+
+
+def measure_level(server: "Gunicorn", door_id: int, credential: str, codes: list[str], scanners: int,
+                  max_seconds: float, database: "ScratchDatabase | None" = None) -> dict:
+    """One level against a started server (stopped at the end), with the CPU each part used per scan."""
+    try:
+        warm_up(server.port, door_id, credential)
+        before = server.cpu_seconds(), postgres_cpu_seconds(database)
+        workers_before = server.worker_cpu_seconds()
+        result = run_level(server.port, door_id, credential, codes, scanners, max_seconds)
+        scans = max(1, result["requests"])
+        result["app_cpu_ms"] = (server.cpu_seconds() - before[0]) * 1000 / scans
+        result["database_cpu_ms"] = (postgres_cpu_seconds(database) - before[1]) * 1000 / scans
+        result["worker_shares"] = shares(
+            [cpu - workers_before.get(pid, 0.0) for pid, cpu in server.worker_cpu_seconds().items()]
+        )
+    finally:
+        server.stop()
+    return result
+
+
+def level_line(result: dict) -> str:
+    return (
+        f"scanners={result['scanners']:3} requests={result['requests']}/{result['planned']} "
+        f"in {result['seconds']:.1f}s: {result['scans_per_second']:.0f} scans/s, "
+        f"p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+        f"CPU per scan: gunicorn {result['app_cpu_ms']:.2f} ms, database server {result['database_cpu_ms']:.2f} ms, "
+        f"load generator {result['client_cpu_ms']:.2f} ms; workers' shares of their CPU "
+        f"{' / '.join(f'{share:.0%}' for share in result['worker_shares'])}; failures {result['failures']}, "
+        f"verdicts {result['verdicts']}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1500)
@@ -415,6 +483,12 @@ def main() -> None:
     args.cost_tickets = min(args.cost_tickets, 5_000)
     args.browser_samples = min(args.browser_samples, 20)
 
+    print(f"host speed: {host_speed_us():.2f} µs per sum(range(100)) in this Python (lower is faster)", flush=True)
+    forged = [forged_code() for _ in range(args.tickets)]
+    for level in args.levels:
+        server = Gunicorn.fixed_answer(args.workers, args.threads)
+        print("floor      " + level_line(measure_level(server, 1, "-", forged, level, args.max_seconds)) +
+              " (gunicorn answering without Flask or a database)", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="checkin-bench-"))
     try:
         for kind in args.backends:
@@ -427,25 +501,9 @@ def main() -> None:
                       f"(load average {os.getloadavg()[0]:.1f})", flush=True)
                 for level in args.levels:
                     door_id, credential, codes = database.event_with_tickets(args.tickets, f"Last {level}")
-                    server = Gunicorn(database.url, args.workers, args.threads, workdir / "gunicorn.log")
-                    try:
-                        warm_up(server.port, door_id, credential)
-                        before = server.cpu_seconds(), postgres_cpu_seconds(database)
-                        result = run_level(server.port, door_id, credential, codes, level, args.max_seconds)
-                        app_cpu = server.cpu_seconds() - before[0]
-                        database_cpu = postgres_cpu_seconds(database) - before[1]
-                    finally:
-                        server.stop()
-                    scans = max(1, result["requests"])
-                    print(
-                        f"{kind:10} scanners={level:3} requests={result['requests']}/{result['planned']} "
-                        f"in {result['seconds']:.1f}s: {result['scans_per_second']:.0f} scans/s, "
-                        f"p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-                        f"CPU per scan: gunicorn {app_cpu * 1000 / scans:.2f} ms, database server "
-                        f"{database_cpu * 1000 / scans:.2f} ms, load generator {result['client_cpu_ms']:.2f} ms; failures {result['failures']}, verdicts {result['verdicts']}, "
-                        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
-                        flush=True,
-                    )
+                    server = Gunicorn.app(database.url, args.workers, args.threads, workdir / "gunicorn.log")
+                    result = measure_level(server, door_id, credential, codes, level, args.max_seconds, database)
+                    print(f"{kind:10} " + level_line(result), flush=True)
                 if kind == args.backends[0] and args.browser_samples and Path(CHROMIUM).exists():
                     timings = browser_scan_to_verdict(database, args.browser_samples, workdir)
                     print(
