@@ -114,7 +114,7 @@ COUNTER_NAMES = ("invitees", "invited", "answered", "hall", "stream", "waiting",
 
 class GroupCounter(db.Model):
     """The running counts of one audience group of an event, kept by database triggers on invitees,
-    registrations and check-ins (see migration e03732309801), so they are exact whichever code writes, and the
+    registrations and check-ins (see migrations e03732309801 and f5a9c2d7e4b1), so they are exact whichever code writes, and the
     dashboard and every scan read a few rows instead of counting every invitee. A migration that rebuilds one of
     those tables on SQLite must create its triggers again."""
 

@@ -16,11 +16,10 @@ Revises: 4bb79be6d36a
 Create Date: 2026-11-29 14:10:00
 
 """
-import importlib.util
-from pathlib import Path
-
 from alembic import op
 import sqlalchemy as sa
+
+from tracker.migrations.revisions import revision_module
 
 
 # revision identifiers, used by Alembic.
@@ -240,8 +239,4 @@ def downgrade():
 
 def _hall_counters_migration():
     """Migration d4f2a6c8e1b3, whose hall counters per event the group counters replace."""
-    path = Path(__file__).with_name("d4f2a6c8e1b3_checkin_hall_counters.py")
-    spec = importlib.util.spec_from_file_location("d4f2a6c8e1b3_checkin_hall_counters", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return revision_module("d4f2a6c8e1b3_checkin_hall_counters.py")
