@@ -279,3 +279,43 @@ def test_every_recorded_action_has_a_label():
     codes |= {f"invitations.{kind}_batch_{step}" for kind in ("invitation", "reminder") for step in ("started", "finished")}
     assert len(codes) > 30
     assert codes == set(ACTION_LABELS)
+
+
+def test_every_recorded_detail_has_a_label():
+    """Each keyword the code records as a detail has a label; `**details` are checked where they are made."""
+    import ast
+    from pathlib import Path
+
+    import tracker
+    from tracker.audit.actions import DETAIL_LABELS
+
+    keys, spread = set(), []
+    for path in Path(tracker.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "record":
+                keys |= {keyword.arg for keyword in node.keywords if keyword.arg}
+                spread += [path.name for keyword in node.keywords if keyword.arg is None]
+    keys -= {"event_id", "actor"}
+    assert len(keys) > 30
+    assert keys <= set(DETAIL_LABELS), keys - set(DETAIL_LABELS)
+    assert spread == ["services.py"], "only the privacy purge records a dict of its own (checked in its test)"
+
+
+def test_details_are_shown_in_words(app, client, logged):
+    """Keys, codes, field names, yes/no and times appear in German; a key of an older version as it is."""
+    with app.app_context():
+        record("event.updated", event_id=logged["first"], actor="Anna Berger",
+               changes={"title": ["Infotag", "Infotag 2027"], "livestream": [False, True],
+                        "registration_deadline": [None, "2026-05-01T10:00:00+00:00"]})
+        record("invitee.updated", event_id=logged["first"], actor="Anna Berger", invitee_id=4, fields=["email", "group"])
+        record("checkin.moved_to_hall", event_id=logged["first"], actor="Gerät Nord", before="confirmed/stream")
+        db.session.commit()
+    login(client, logged["organiser"])
+    page = client.get(f"/events/{logged['first']}/log").get_data(as_text=True)
+    assert "<dt>Änderungen</dt>" in page
+    assert "Titel: Infotag → Infotag 2027" in page
+    assert "Die Vorträge werden im Livestream übertragen: nein → ja" in page
+    assert "Anmeldeschluss: – → 01.05.26, 12:00" in page, "in the event's zone"
+    assert "<dt>Geänderte Felder</dt><dd>E-Mail-Adresse, Gruppe</dd>" in page
+    assert "<dt>Vorher</dt><dd>Livestream</dd>" in page
+    assert "<dt>added</dt><dd>120</dd>" in page

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 import time_machine
 from sqlalchemy import func, select
 
+from tracker.audit.actions import DETAIL_LABELS
+from tracker.audit.models import AuditEntry
 from tracker.checkin import services as checkin_services
 from tracker.events.models import Event, GroupCounter
 from tracker.extensions import db
@@ -139,6 +141,8 @@ def test_purge_keeps_the_totals_and_leaves_no_name_or_address(app, client, runne
         assert db.session.scalar(select(func.count()).where(GroupCounter.event_id == event.id)) == 0
         assert db.session.scalar(select(func.sum(GroupCounter.invitees)).where(GroupCounter.event_id == other.id)) == 1
         assert db.session.get(type(held_event["staff"]), held_event["staff"].id) is not None, "staff accounts stay"
+        purged = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.purged")).one()
+        assert purged.details["invitees"] == len(people) and set(purged.details) <= set(DETAIL_LABELS)
     again = runner.invoke(args=["privacy", "purge", "--days", "0"])
     assert "1 event(s) purged" in again.output, "only the later event was still due"
 

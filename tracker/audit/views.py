@@ -6,13 +6,15 @@ from ..accounts.access import admin_required, organiser_required
 from ..events.models import Event
 from ..extensions import db
 from ..navigation import event_tab
-from .actions import action_label
+from .actions import action_label, detail_label, detail_value
 from .forms import AuditFilterForm
 from .services import entries_query, known_actions
 
 bp = Blueprint("audit", __name__)
 event_tab("Audit log", "audit.event_log", 90)
 bp.add_app_template_filter(action_label, "audit_action")
+bp.add_app_template_filter(detail_label, "audit_detail_label")
+bp.add_app_template_filter(detail_value, "audit_detail_value")
 
 
 def _filtered_page(event_id: int | None):

@@ -28,6 +28,12 @@ class InvitationState(StrEnum):
     UNCERTAIN = "uncertain"
 
 
+INVITATION_STATE_LABELS = {
+    InvitationState.NOT_SENT: _l("Not sent"), InvitationState.QUEUED: _l("Queued"), InvitationState.SENT: _l("Sent"),
+    InvitationState.FAILED: _l("Failed"), InvitationState.UNCERTAIN: _l("Uncertain"),
+}
+
+
 class BatchError(ValueError):
     """A batch that cannot be started; the message is shown to the organiser."""
 

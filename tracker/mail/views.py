@@ -56,6 +56,7 @@ def index(event_id: int):
         mail_state=invitations.mail_state,
         problem_mails=outbox.problem_mails(event.id, except_kind=BatchKind.INVITATION),
         states=list(InvitationState),
+        state_labels=invitations.INVITATION_STATE_LABELS,
         state=state,
         group_id=group_id,
         new_submission_key=lambda: secrets.token_hex(16),
