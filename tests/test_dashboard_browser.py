@@ -64,6 +64,8 @@ def test_dashboard_follows_check_ins_and_viewers_live_then_report(live_server, n
     assert page.locator('[data-chart="viewers"] svg').count() == 1
     check_axe(page, "dashboard with charts")
     screenshot(page, "dashboard-desktop")
+    assert page.evaluate("""() => { const wrap = document.querySelector('.figures-table').closest('.table-wrap');
+                                    return wrap.scrollWidth <= wrap.clientWidth; }"""), "the group table fits a laptop"
 
     page.get_by_role("button", name="Live-Aktualisierung anhalten").click()
     assert page.locator("[data-dashboard-state]").inner_text() == "Angehalten."
