@@ -34,6 +34,7 @@ import threading
 import time
 import timeit
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -71,6 +72,20 @@ def shares(values: list[float]) -> list[float]:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def scratch_databases(kinds: list[str], postgres_url: str, prefix: str) -> Iterator[tuple["ScratchDatabase", Path]]:
+    """One migrated scratch database per kind in turn, with a temporary folder; each is dropped after its turn."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        for kind in kinds:
+            database = ScratchDatabase(kind, postgres_url, workdir)
+            try:
+                yield database, workdir
+            finally:
+                database.drop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 class ScratchDatabase:
@@ -489,32 +504,25 @@ def main() -> None:
         server = Gunicorn.fixed_answer(args.workers, args.threads)
         print("floor      " + level_line(measure_level(server, 1, "-", forged, level, args.max_seconds)) +
               " (gunicorn answering without Flask or a database)", flush=True)
-    workdir = Path(tempfile.mkdtemp(prefix="checkin-bench-"))
-    try:
-        for kind in args.backends:
-            database = ScratchDatabase(kind, args.postgres_url, workdir)
-            try:
-                cost = in_process_cost(database, args.cost_tickets)
-                print(f"{kind:10} in-process, one thread, per scan: {cost['cpu_ms']:.2f} ms CPU app + "
-                      f"{cost['server_cpu_ms']:.2f} ms CPU database server, {cost['statements']:.2f} statements, "
-                      f"{cost['wall_ms']:.2f} ms wall; verdicts {cost['verdicts']} "
-                      f"(load average {os.getloadavg()[0]:.1f})", flush=True)
-                for level in args.levels:
-                    door_id, credential, codes = database.event_with_tickets(args.tickets, f"Last {level}")
-                    server = Gunicorn.app(database.url, args.workers, args.threads, workdir / "gunicorn.log")
-                    result = measure_level(server, door_id, credential, codes, level, args.max_seconds, database)
-                    print(f"{kind:10} " + level_line(result), flush=True)
-                if kind == args.backends[0] and args.browser_samples and Path(CHROMIUM).exists():
-                    timings = browser_scan_to_verdict(database, args.browser_samples, workdir)
-                    print(
-                        f"{kind:10} browser scan-to-verdict (fake camera, {len(timings)} scans): "
-                        f"median {statistics.median(timings)} ms, max {max(timings)} ms, all {timings}",
-                        flush=True,
-                    )
-            finally:
-                database.drop()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    for database, workdir in scratch_databases(args.backends, args.postgres_url, "checkin-bench-"):
+        kind = database.kind
+        cost = in_process_cost(database, args.cost_tickets)
+        print(f"{kind:10} in-process, one thread, per scan: {cost['cpu_ms']:.2f} ms CPU app + "
+              f"{cost['server_cpu_ms']:.2f} ms CPU database server, {cost['statements']:.2f} statements, "
+              f"{cost['wall_ms']:.2f} ms wall; verdicts {cost['verdicts']} "
+              f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+        for level in args.levels:
+            door_id, credential, codes = database.event_with_tickets(args.tickets, f"Last {level}")
+            server = Gunicorn.app(database.url, args.workers, args.threads, workdir / "gunicorn.log")
+            result = measure_level(server, door_id, credential, codes, level, args.max_seconds, database)
+            print(f"{kind:10} " + level_line(result), flush=True)
+        if kind == args.backends[0] and args.browser_samples and Path(CHROMIUM).exists():
+            timings = browser_scan_to_verdict(database, args.browser_samples, workdir)
+            print(
+                f"{kind:10} browser scan-to-verdict (fake camera, {len(timings)} scans): "
+                f"median {statistics.median(timings)} ms, max {max(timings)} ms, all {timings}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

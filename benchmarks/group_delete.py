@@ -11,9 +11,7 @@ SQLite file; a PostgreSQL database created and dropped on --postgres-url).
 """
 import argparse
 import secrets
-import shutil
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from checkin import ScratchDatabase  # noqa: E402
+from checkin import scratch_databases  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
 from tracker.checkin.models import CheckIn  # noqa: E402
@@ -79,24 +77,16 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     sizes = [min(size, 50_000) for size in args.invitees]
-    workdir = Path(tempfile.mkdtemp(prefix="group-delete-bench-"))
-    try:
-        for kind in args.backends:
-            database = ScratchDatabase(kind, args.postgres_url, workdir)
-            try:
-                with database.app.app_context():
-                    for size in sizes:
-                        event_id, group_id = event_with_group(size)
-                        started = time.perf_counter()
-                        delete_group(db.session.get(Group, group_id))
-                        db.session.commit()
-                        seconds = time.perf_counter() - started
-                        print(f"{kind:10} group of {size:6} invitees deleted in {seconds:6.2f} s; counters equal a "
-                              f"recount: {counters_match_recount(event_id)}", flush=True)
-            finally:
-                database.drop()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    for database, _workdir in scratch_databases(args.backends, args.postgres_url, "group-delete-bench-"):
+        with database.app.app_context():
+            for size in sizes:
+                event_id, group_id = event_with_group(size)
+                started = time.perf_counter()
+                delete_group(db.session.get(Group, group_id))
+                db.session.commit()
+                seconds = time.perf_counter() - started
+                print(f"{database.kind:10} group of {size:6} invitees deleted in {seconds:6.2f} s; counters equal a "
+                      f"recount: {counters_match_recount(event_id)}", flush=True)
 
 
 if __name__ == "__main__":
