@@ -303,10 +303,13 @@ def test_every_recorded_detail_has_a_label():
 
 def test_details_are_shown_in_words(app, client, logged):
     """Keys, codes, field names, yes/no and times appear in German; a key of an older version as it is."""
+    from tracker.audit.actions import SHOWN_TEXT_LENGTH
+
     with app.app_context():
         record("event.updated", event_id=logged["first"], actor="Anna Berger",
                changes={"title": ["Infotag", "Infotag 2027"], "livestream": [False, True],
-                        "registration_deadline": [None, "2026-05-01T10:00:00+00:00"]})
+                        "registration_deadline": [None, "2026-05-01T10:00:00+00:00"],
+                        "agenda": ["", "Begrüßung " * 100], "venue": "Sitzungssaal"})
         record("invitee.updated", event_id=logged["first"], actor="Anna Berger", invitee_id=4, fields=["email", "group"])
         record("checkin.moved_to_hall", event_id=logged["first"], actor="Gerät Nord", before="confirmed/stream")
         db.session.commit()
@@ -316,6 +319,9 @@ def test_details_are_shown_in_words(app, client, logged):
     assert "Titel: Infotag → Infotag 2027" in page
     assert "Die Vorträge werden im Livestream übertragen: nein → ja" in page
     assert "Anmeldeschluss: – → 01.05.26, 12:00" in page, "in the event's zone"
+    cut = ("Begrüßung " * 100)[: SHOWN_TEXT_LENGTH - 1].rstrip()
+    assert f"Programm: – → {cut}…;" in page and len(cut) < 200, "long texts are cut"
+    assert "Ort: Sitzungssaal" in page, "a value that is not a pair is shown as it is"
     assert "<dt>Geänderte Felder</dt><dd>E-Mail-Adresse, Gruppe</dd>" in page
     assert "<dt>Vorher</dt><dd>Livestream</dd>" in page
     assert "<dt>added</dt><dd>120</dd>" in page

@@ -144,12 +144,21 @@ def detail_value(value, key: str = "") -> str:
     if key == "fields" and isinstance(value, list):
         return ", ".join(str(FIELD_LABELS.get(name, name)) for name in value)
     if key == "changes" and isinstance(value, dict):
-        return "; ".join(
-            f"{FIELD_LABELS.get(name, name)}: {_plain(old)} → {_plain(new)}" for name, (old, new) in sorted(value.items())
-        )
+        return "; ".join(f"{FIELD_LABELS.get(name, name)}: {_change(change)}" for name, change in sorted(value.items()))
     if isinstance(value, list):
         return ", ".join(_plain(item) for item in value)
     return _plain(value)
+
+
+def _change(change) -> str:
+    """A recorded [before, after] pair as "before → after"."""
+    if isinstance(change, list) and len(change) == 2:
+        return f"{_plain(change[0])} → {_plain(change[1])}"
+    return _plain(change)
+
+
+#: Longer texts (an agenda, a description) are cut in the log; the event page has them whole.
+SHOWN_TEXT_LENGTH = 120
 
 
 def _plain(value) -> str:
@@ -164,4 +173,5 @@ def _plain(value) -> str:
             return value
         if moment.tzinfo is not None:
             return format_datetime(moment, "short")
-    return str(value)
+    text = str(value)
+    return text if len(text) <= SHOWN_TEXT_LENGTH else text[: SHOWN_TEXT_LENGTH - 1].rstrip() + "…"
