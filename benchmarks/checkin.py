@@ -12,6 +12,10 @@ HTTP/1.1 on a socket) and its own CPU per scan is printed. Each level stops afte
 Chromium with a fake camera playing a real ticket's QR code measures the time from the camera frame that held
 the code to the verdict on screen. Only 127.0.0.1 is contacted.
 
+A paced level follows: the fewest scanners of --levels, each scanning once per --paced-interval seconds (0.5 s:
+16 scans a second from 8 doors, about a hundred times the pace of a real info day's arrival), for the latency a
+door sees when the server is not saturated.
+
 Two figures first put the others in proportion: the host's speed (a fixed piece of pure Python, timed: on a
 shared host it moves from run to run), and the floor, the same load against gunicorn serving a fixed answer
 (benchmarks/fixed_answer.py) with the same workers and threads: what HTTP and the load generator cost alone.
@@ -284,7 +288,10 @@ def warm_up(port: int, door_id: int, credential: str, connections: int = 16, sca
         thread.join(60)
 
 
-def run_level(port: int, door_id: int, credential: str, codes: list[str], scanners: int, max_seconds: float) -> dict:
+def run_level(port: int, door_id: int, credential: str, codes: list[str], scanners: int, max_seconds: float,
+              interval: float = 0.0) -> dict:
+    """Every code of the workload scanned by `scanners` clients: back to back, or each client one scan per
+    `interval` seconds (a door's pace; the first scans spread over one interval)."""
     work = workload(codes)
     jobs: queue.SimpleQueue = queue.SimpleQueue()
     for code in work:
@@ -296,10 +303,14 @@ def run_level(port: int, door_id: int, credential: str, codes: list[str], scanne
     stop_at = time.monotonic() + max_seconds
     head = scan_head(credential)
 
-    def scanner():
+    def scanner(offset: float):
         connection = KeepAliveClient(port, head)
         mine, seen = [], {}
+        due = time.monotonic() + offset
         while time.monotonic() < stop_at:
+            if interval:
+                time.sleep(max(0.0, due - time.monotonic()))
+                due += interval
             try:
                 code = jobs.get_nowait()
             except queue.Empty:
@@ -322,7 +333,7 @@ def run_level(port: int, door_id: int, credential: str, codes: list[str], scanne
             for verdict, count in seen.items():
                 verdicts[verdict] = verdicts.get(verdict, 0) + count
 
-    threads = [threading.Thread(target=scanner) for _ in range(scanners)]
+    threads = [threading.Thread(target=scanner, args=(interval * number / scanners,)) for number in range(scanners)]
     began, cpu = time.perf_counter(), time.process_time()
     for thread in threads:
         thread.start()
@@ -451,13 +462,13 @@ def host_speed_us() -> float:
 
 
 def measure_level(server: "Gunicorn", door_id: int, credential: str, codes: list[str], scanners: int,
-                  max_seconds: float, database: "ScratchDatabase | None" = None) -> dict:
+                  max_seconds: float, database: "ScratchDatabase | None" = None, interval: float = 0.0) -> dict:
     """One level against a started server (stopped at the end), with the CPU each part used per scan."""
     try:
         warm_up(server.port, door_id, credential)
         before = server.cpu_seconds(), postgres_cpu_seconds(database)
         workers_before = server.worker_cpu_seconds()
-        result = run_level(server.port, door_id, credential, codes, scanners, max_seconds)
+        result = run_level(server.port, door_id, credential, codes, scanners, max_seconds, interval)
         scans = max(1, result["requests"])
         result["app_cpu_ms"] = (server.cpu_seconds() - before[0]) * 1000 / scans
         result["database_cpu_ms"] = (postgres_cpu_seconds(database) - before[1]) * 1000 / scans
@@ -493,6 +504,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--max-seconds", type=float, default=60)
     parser.add_argument("--browser-samples", type=int, default=5)
+    parser.add_argument("--paced-interval", type=float, default=0.5,
+                        help="seconds between the scans of each scanner in the paced level (0: no paced level)")
     args = parser.parse_args()
     args.tickets = min(args.tickets, 20_000)
     args.cost_tickets = min(args.cost_tickets, 5_000)
@@ -516,6 +529,13 @@ def main() -> None:
             server = Gunicorn.app(database.url, args.workers, args.threads, workdir / "gunicorn.log")
             result = measure_level(server, door_id, credential, codes, level, args.max_seconds, database)
             print(f"{kind:10} " + level_line(result), flush=True)
+        if args.paced_interval > 0 and args.levels:
+            scanners = min(args.levels)
+            door_id, credential, codes = database.event_with_tickets(args.tickets, "Takt")
+            server = Gunicorn.app(database.url, args.workers, args.threads, workdir / "gunicorn.log")
+            result = measure_level(server, door_id, credential, codes, scanners, args.max_seconds, database,
+                                   args.paced_interval)
+            print(f"{kind:10} paced, one scan per {args.paced_interval:g} s per scanner: " + level_line(result), flush=True)
         if kind == args.backends[0] and args.browser_samples and Path(CHROMIUM).exists():
             timings = browser_scan_to_verdict(database, args.browser_samples, workdir)
             print(
