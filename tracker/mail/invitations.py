@@ -28,6 +28,7 @@ class InvitationState(StrEnum):
     UNCERTAIN = "uncertain"
 
 
+#: What the organiser reads for each invitation state (invitations page, audit log).
 INVITATION_STATE_LABELS = {
     InvitationState.NOT_SENT: _l("Not sent"), InvitationState.QUEUED: _l("Queued"), InvitationState.SENT: _l("Sent"),
     InvitationState.FAILED: _l("Failed"), InvitationState.UNCERTAIN: _l("Uncertain"),
