@@ -34,6 +34,13 @@ ENV_SETTINGS: dict[str, type] = {
     "RATELIMIT_ENABLED": bool,
     "SESSION_ABSOLUTE_LIFETIME": int,
     "PRIVACY_CONTACT": str,
+    "OFFICE_NAME": str,
+    "OFFICE_ADDRESS": str,
+    "OFFICE_CONTACT": str,
+    "MAIL_REPLY_TO": str,
+    "ACCESSIBILITY_CONTACT": str,
+    "ACCESSIBILITY_ENFORCEMENT_BODY": str,
+    "ACCESSIBILITY_ENFORCEMENT_URL": str,
     "LOG_FORMAT": str,
 }
 
@@ -98,6 +105,16 @@ DEFAULTS = {
     # Privacy notice: who to contact (shown on the notice); PRIVACY_NOTICE_DE/EN replace the default text.
     "PRIVACY_CONTACT": "Datenschutzbeauftragte*r der Stadtverwaltung",
     "PAGE_SIZE": 50,
+    # Who runs the info days: named as sender in every mail, as issuer of the report and the certificates.
+    "OFFICE_NAME": "Stadtverwaltung, IT-Referat",
+    "OFFICE_ADDRESS": "Rathaus, Marienplatz 8, 80331 München",
+    "OFFICE_CONTACT": "infotag@localhost",
+    # Replies to a mail go here (empty: the address of MAIL_SENDER).
+    "MAIL_REPLY_TO": "",
+    # Accessibility statement (BITV 2.0): where to report barriers, and the enforcement body to turn to.
+    "ACCESSIBILITY_CONTACT": "barrierefreiheit@localhost",
+    "ACCESSIBILITY_ENFORCEMENT_BODY": "Landesamt für Digitalisierung, Breitband und Vermessung – Durchsetzungs- und Überwachungsstelle für barrierefreie Informationstechnik",
+    "ACCESSIBILITY_ENFORCEMENT_URL": "https://www.ldbv.bayern.de/digitalisierung/bitv.html",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
