@@ -4,7 +4,7 @@ import pytest
 from tracker.extensions import db
 
 from .conftest import PHONE, check_axe, login, screenshot
-from .factories import PASSWORD, make_event, make_user
+from .factories import PASSWORD, make_event, make_group, make_user
 from .support.world import build_world
 from .test_trust_roles import routes
 
@@ -97,3 +97,67 @@ def test_the_current_event_tab_stands_out_in_forced_colours(live_server, new_pag
         assert other.evaluate(TAB_STYLE) == {"border": "none 0px", "weight": "400", "decoration": "none"}
         check_axe(page, "tabs in forced colours")
         screenshot(page, f"accessibility-tabs-forced-colours-{name}")
+
+
+def focused(page) -> str:
+    return page.evaluate("document.activeElement.id || document.activeElement.tagName")
+
+
+def assert_summary_focused_and_linked(page, link_name: str, field_id: str) -> None:
+    """The summary has the focus after the failed submit; its link puts the focus into the field."""
+    page.locator("#form-errors").wait_for()
+    page.wait_for_function("() => document.activeElement.id === 'form-errors'")
+    assert page.locator("#form-errors h2").inner_text() == "Bitte korrigieren Sie Folgendes:"
+    page.locator("#form-errors").get_by_role("link", name=link_name).click()
+    assert focused(page) == field_id
+
+
+def test_error_summaries_take_the_focus_after_a_failed_submit(live_server, new_page):
+    with live_server.app.test_request_context():
+        event = make_event("Infotag Fehler", self_registration=True, self_registration_domains="muenchen.example")
+        organiser = make_user("organiser", email="fehler@muenchen.example")
+        db.session.commit()
+        public_token, email = event.public_token, organiser.email
+    for name, options in (("phone", PHONE), ("desktop", {})):
+        page = new_page(**options)
+        page.goto(f"{live_server.url}/login")
+        page.get_by_role("button", name="Anmelden").click()
+        assert_summary_focused_and_linked(page, "E-Mail-Adresse:", "email")
+
+        page.goto(f"{live_server.url}/anmeldung/{public_token}")
+        page.get_by_label("Name", exact=True).fill("Eva Extern")
+        page.get_by_label("E-Mail-Adresse").fill("eva@extern.example")
+        page.get_by_label("Dienststelle", exact=True).fill("Extern")
+        page.get_by_role("button", name="Bestätigungslink senden").click()
+        assert_summary_focused_and_linked(page, "E-Mail-Adresse: Bitte verwenden Sie Ihre dienstliche Adresse (@muenchen.example)", "email")
+        check_axe(page, "sign-up with errors")
+        page.locator("#form-errors").focus()
+        screenshot(page, f"accessibility-error-summary-sign-up-{name}")
+
+        log_in(page, live_server.url, email)
+        page.get_by_role("link", name="Neue Veranstaltung").click()
+        page.get_by_role("button", name="Speichern").click()
+        assert_summary_focused_and_linked(page, "Titel:", "title")
+        page.locator("#form-errors").focus()
+        screenshot(page, f"accessibility-error-summary-event-{name}")
+        page.context.clear_cookies()
+
+
+def test_the_seats_per_group_table_scrolls_by_keyboard_on_a_phone(live_server, new_page):
+    """The organiser's registration tab ("Anmeldung"): the wide group table is a focusable, named region."""
+    with live_server.app.test_request_context():
+        event = make_event("Infotag Telefon")
+        for name, seats in (("Stadtrat", 40), ("Referats- und Betriebsleitungen", 15), ("Beschäftigte", None)):
+            make_group(event, name, reserved_seats=seats)
+        organiser = make_user("organiser", email="telefon@muenchen.example")
+        db.session.commit()
+        event_id, email = event.id, organiser.email
+    page = new_page(**PHONE)
+    log_in(page, live_server.url, email)
+    page.goto(f"{live_server.url}/events/{event_id}/registration")
+    region = page.get_by_role("region", name="Plätze im Saal je Gruppe")
+    assert region.evaluate("r => r.scrollWidth > r.clientWidth")  # it does scroll on a phone
+    check_axe(page, "registration tab on a phone")
+    region.focus()
+    page.keyboard.press("ArrowRight")
+    assert region.evaluate("r => r.scrollLeft") > 0
