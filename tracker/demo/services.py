@@ -1,7 +1,7 @@
-"""Loading the demo: accounts, the seed's info day and its invitees, all from a seeded random generator.
+"""Loading the demo: accounts, the seed's two info days and their invitees, all from a seeded random generator.
 
-Each scenario in SCENARIOS builds one event through the helpers below; add a scenario (e.g. a
-finished info day with its outcome) by appending a function that takes the DemoContext.
+Each scenario in SCENARIOS builds one event through the helpers below; add a scenario by appending a function
+that takes the DemoContext. Demo days fall on weekdays; the demo door account scans at the upcoming info day.
 """
 import random
 import unicodedata
