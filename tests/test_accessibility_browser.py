@@ -159,5 +159,5 @@ def test_the_seats_per_group_table_scrolls_by_keyboard_on_a_phone(live_server, n
     assert region.evaluate("r => r.scrollWidth > r.clientWidth")  # it does scroll on a phone
     check_axe(page, "registration tab on a phone")
     region.focus()
-    page.keyboard.press("ArrowRight")
-    assert region.evaluate("r => r.scrollLeft") > 0
+    page.keyboard.press("ArrowRight")  # scrolls smoothly: wait for it
+    page.wait_for_function("(r) => r.scrollLeft > 0", arg=region.element_handle())
