@@ -50,7 +50,7 @@ def html_pages(app, world) -> dict[str, tuple[str, str]]:
     return pages
 
 
-def test_every_page_reflows_at_320_px(live_server, new_page, app_factory):
+def test_every_page_reflows_at_320_px_and_links_the_statement(live_server, new_page, app_factory):
     app = app_factory()  # the live server's database, without CSRF for the test client's login
     world = build_world(app)
     pages = html_pages(app, world)
@@ -59,10 +59,13 @@ def test_every_page_reflows_at_320_px(live_server, new_page, app_factory):
         emails = {role: db.session.merge(world.users[role]).email for role in ROLES[1:]}
     for role, email in emails.items():
         log_in(browsers[role], live_server.url, email)
-    widths = {}
+    widths, without_statement = {}, []
     for endpoint, (path, role) in pages.items():
         browsers[role].goto(live_server.url + path)
         widths[endpoint] = browsers[role].evaluate("document.documentElement.scrollWidth")
+        if browsers[role].locator("footer a[href='/barrierefreiheit']").count() != 1:
+            without_statement.append(endpoint)
+    assert without_statement == [], "pages whose footer does not link the accessibility statement"
     visited = set(widths)
     assert {"accounts.login", "privacy.accessibility", "registration.sign_up", "registration.personal",
             "events.show", "events.groups", "invitees.index", "registration.manage", "checkin.manage",
