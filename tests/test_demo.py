@@ -1,26 +1,36 @@
-"""The demo data command: what it loads, --if-empty, determinism, and the printed logins."""
-from datetime import date
+"""The demo data command: what it loads, --if-empty, determinism, weekdays, the printed logins, the door login."""
+from datetime import date, timedelta
 
+import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from tracker.accounts.models import User
 from tracker.database import utcnow
-from tracker.demo.services import load_demo, next_date
+from tracker.checkin.models import Door
+from tracker.demo.services import BERLIN, DEMO_ACCOUNTS, load_demo, next_date, weekday_from
 from tracker.events.models import Event
 from tracker.extensions import db
 from tracker.invitees.models import Invitee
+from tracker.registration.models import Registration
 
 from .conftest import login
+from .test_checkin_api import scan
 from .factories import make_user
 
 
 def test_demo_load_creates_the_seed_event_and_prints_the_logins(app, runner, client):
-    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    with time_machine.travel(date(2026, 12, 12), tick=False):  # a Saturday: six weeks ago and 17 January 2027 too
+        result = runner.invoke(args=["demo", "load", "--if-empty"])
     assert result.exit_code == 0, result.output
-    assert "Demo event loaded: 1. Infotag Digitalisierung (4 groups, 327 invitees)." in result.output
-    assert "Demo event loaded: 2. Infotag Digitalisierung (4 groups, 327 invitees)." in result.output
-    assert "orga@demo.example  password: infotag-demo-orga" in result.output
-    assert "einlass@demo.example  password: infotag-demo-einlass" in result.output
+    doors = "doors: Eingang Landschaftstraße, Eingang Marienplatz"
+    assert result.output.splitlines() == [
+        f"Demo event loaded: 1. Infotag Digitalisierung on Fri 30 Oct 2026 (4 groups, 327 invitees, 268 answers; {doors}).",
+        f"Demo event loaded: 2. Infotag Digitalisierung on Mon 18 Jan 2027 (4 groups, 327 invitees, 6 answers; {doors}).",
+        "Demo logins at http://127.0.0.1:5000/login (for trying out only):",
+        "  organiser  orga@demo.example  password: infotag-demo-orga",
+        "  door       einlass@demo.example  password: infotag-demo-einlass  (scans at: 2. Infotag Digitalisierung)",
+    ]
     with app.app_context():
         event = db.session.execute(select(Event).where(Event.title == "2. Infotag Digitalisierung")).scalar_one()
         assert event.venue.startswith("Sitzungssaal") and event.hall_capacity == 150 and event.livestream
@@ -75,3 +85,40 @@ def test_demo_is_deterministic(app):
 def test_demo_event_is_upcoming():
     assert next_date(date(2026, 11, 29), 1, 17) == date(2027, 1, 17)
     assert next_date(date(2027, 1, 1), 1, 17) == date(2028, 1, 17)
+
+
+def test_weekday_from_moves_saturdays_and_sundays_only():
+    friday, saturday, sunday, monday = (date(2027, 1, day) for day in (15, 16, 17, 18))
+    assert [weekday_from(d) for d in (friday, saturday, sunday, monday)] == [friday, monday, monday, monday]
+    assert [weekday_from(d, step=-1) for d in (friday, saturday, sunday, monday)] == [friday, friday, friday, monday]
+
+
+@pytest.mark.parametrize("today", [date(2025, 12, 13), date(2026, 12, 13)])  # 17 Jan falls on Sat / Sun
+def test_demo_days_fall_on_weekdays(app, today):
+    """Loaded on a Saturday or Sunday whose six-weeks-ago and next 17 January are weekend days too."""
+    with app.app_context(), time_machine.travel(today, tick=False):
+        assert {today.weekday(), (today - timedelta(weeks=6)).weekday(), next_date(today, 1, 17).weekday()} <= {5, 6}
+        days = [event.starts_at.astimezone(BERLIN).date() for event in load_demo()]
+        db.session.rollback()
+    assert all(day.weekday() < 5 for day in days), days
+    assert (today - timedelta(weeks=6)) - days[0] <= timedelta(days=2) and days[1] > today
+
+
+def test_the_demo_door_login_scans_at_the_upcoming_info_day(app, client):
+    with app.app_context():
+        events = load_demo()
+        db.session.commit()
+        upcoming = events[1]
+        doors = db.session.execute(select(Door.id, Door.name).where(Door.event_id == upcoming.id)).all()
+        codes = [r.active_ticket.code for r in db.session.execute(
+            select(Registration).where(Registration.event_id == upcoming.id)).scalars()]
+        other_door = db.session.execute(select(Door.id).where(Door.event_id == events[0].id)).scalars().first()
+    assert len(doors) == 2 and len(codes) == 6
+    door_account = next(account for account in DEMO_ACCOUNTS if account.role == "door")
+    assert login(client, User(email=door_account.email), door_account.password).location.endswith("/door")
+    home = client.get("/door").get_data(as_text=True)
+    assert all(name in home for _, name in doors) and "2. Infotag Digitalisierung" in home
+    assert client.get(f"/door/{doors[0].id}/scan").status_code == 200
+    assert scan(client, doors[0].id, codes[0])["verdict"] == "valid"
+    assert scan(client, doors[1].id, codes[0])["verdict"] == "already_checked_in"
+    assert client.get(f"/door/{other_door}/scan").status_code == 403  # assigned to the upcoming day only

@@ -158,8 +158,9 @@ def test_the_privacy_notice_is_linked_from_every_page_and_configurable(app_facto
     client = app_factory().test_client()
     page = client.get("/datenschutz").get_data(as_text=True)
     assert "Datenschutzhinweise" in page and "90 Tage" in page and "Datenschutzbeauftragte" in page
-    assert 'href="/datenschutz"' in client.get("/login").get_data(as_text=True)
-    assert 'href="/datenschutz"' in client.get("/does-not-exist").get_data(as_text=True)
+    for path in ("/login", "/does-not-exist", "/barrierefreiheit"):
+        footer = client.get(path).get_data(as_text=True).split('<footer class="site-footer">')[1]
+        assert 'href="/datenschutz"' in footer and 'href="/barrierefreiheit"' in footer
     custom = app_factory(PRIVACY_NOTICE_DE="Eigener Text der Stadt.\n\nZweiter Absatz.").test_client()
     page = custom.get("/datenschutz").get_data(as_text=True)
     assert "<p>Eigener Text der Stadt.</p>" in page and "<p>Zweiter Absatz.</p>" in page

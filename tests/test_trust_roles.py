@@ -27,6 +27,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("i18n.switch_language", "GET"): PUBLIC,
     ("operations.healthz", "GET"): PUBLIC,
     ("privacy.notice", "GET"): PUBLIC,
+    ("privacy.accessibility", "GET"): PUBLIC,
     ("static", "GET"): PUBLIC,
     ("stream.heartbeat", "POST"): PUBLIC,
     ("stream.goodbye", "POST"): PUBLIC,

@@ -74,9 +74,15 @@ def _log_request(response):
     return response
 
 
+def _not_an_access_line(record: logging.LogRecord) -> bool:
+    """Drop the development server's access line (it repeats the request log and names the raw path)."""
+    return not str(record.msg).endswith('"%s" %s %s')
+
+
 def init_app(app: Flask) -> None:
     if app.config["LOG_FORMAT"] != "json":
         return
+    logging.getLogger("werkzeug").addFilter(_not_an_access_line)
     if not request_log.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))

@@ -11,13 +11,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert
 
 from ..checkin.models import CheckIn, Door
+from ..checkin.services import create_door
 from ..events.models import Event
 from ..extensions import db
 from ..invitees.models import Invitee
-from ..registration.models import Mode, Registration, Status, Ticket
+from ..registration.models import Mode, Registration, Status
 from ..stream.models import ViewerMinute
-from ..tickets.codes import new_ticket_code
-from .services import AGENDA, DESCRIPTION, DemoContext, add_groups, add_people, add_speakers, berlin_time, data
+from .services import (
+    AGENDA, DESCRIPTION, DOORS, DemoContext, add_groups, add_people, add_registration, add_speakers, berlin_time,
+    data, weekday_from,
+)
 
 #: Per group: (hall seats confirmed, of them checked in, declined, not answered); the staff also register online.
 HALL_PLAN = {
@@ -34,8 +37,8 @@ BOTH, ONLINE_INSTEAD = 6, 4
 
 
 def finished_info_day(ctx: DemoContext) -> Event:
-    """The first info day, six weeks ago, with its registrations, check-ins and viewing minutes."""
-    day = ctx.today - timedelta(weeks=6)
+    """The first info day, on the weekday six weeks ago or just before, with its answers, check-ins and viewing."""
+    day = weekday_from(ctx.today - timedelta(weeks=6), step=-1)
     starts_at, ends_at = berlin_time(day, 9, 30), berlin_time(day, 13, 45)
     event = Event(
         title="1. Infotag Digitalisierung",
@@ -69,9 +72,7 @@ def finished_info_day(ctx: DemoContext) -> Event:
                                    data.DEPARTMENTS + data.MUNICIPAL_COMPANIES, data.CITY_DOMAIN),
     }
     db.session.flush()
-    doors = [Door(event_id=event.id, name=name) for name in ("Eingang Marienplatz", "Eingang Landschaftstraße")]
-    db.session.add_all(doors)
-    db.session.flush()
+    doors = [create_door(event, name) for name in DOORS]
     _Outcome(ctx.rng, event, doors).play(people)
     db.session.flush()
     return event
@@ -89,15 +90,7 @@ class _Outcome:
     def register(self, invitee: Invitee, mode: str | None, status: str) -> Registration:
         invited_at = self.event.starts_at - timedelta(days=35)
         invitee.invited_at = invited_at
-        answered = invited_at + timedelta(hours=self.rng.uniform(1, 24 * 27))
-        registration = Registration(
-            event_id=self.event.id, invitee=invitee, mode=mode, status=status, created_at=answered,
-            updated_at=answered, waiting_since=answered if status == Status.WAITING else None,
-        )
-        if status in (Status.CONFIRMED, Status.WAITING):
-            registration.tickets.append(Ticket(code=new_ticket_code(), issued_at=answered))
-        db.session.add(registration)
-        return registration
+        return add_registration(invitee, mode, status, invited_at + timedelta(hours=self.rng.uniform(1, 24 * 27)))
 
     def check_in(self, registration: Registration, at: datetime) -> None:
         db.session.add(CheckIn(

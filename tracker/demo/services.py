@@ -1,7 +1,7 @@
-"""Loading the demo: accounts, the seed's info day and its invitees, all from a seeded random generator.
+"""Loading the demo: accounts, the seed's two info days and their invitees, all from a seeded random generator.
 
-Each scenario in SCENARIOS builds one event through the helpers below; add a scenario (e.g. a
-finished info day with its outcome) by appending a function that takes the DemoContext.
+Each scenario in SCENARIOS builds one event through the helpers below; add a scenario by appending a function
+that takes the DemoContext. Demo days fall on weekdays; the demo door account scans at the upcoming info day.
 """
 import random
 import unicodedata
@@ -15,10 +15,13 @@ from sqlalchemy import func, select
 from ..accounts.models import Role, User
 from ..accounts.services import create_user, find_user
 from ..audit.services import record
+from ..checkin.services import assign_staff, create_door
 from ..events.models import Event, Group
 from ..extensions import db
 from ..invitees.models import Invitee, InviteeSource
 from ..invitees.services import add_invitee
+from ..registration.models import Mode, Registration, Status, Ticket
+from ..tickets.codes import new_ticket_code
 from . import data
 
 SEED = 20190117
@@ -46,6 +49,8 @@ class DemoContext:
 
     rng: random.Random
     today: date
+    #: The demo door-staff account, assigned to the doors of the upcoming info day.
+    door_staff: User | None = None
     used_emails: set[str] = field(default_factory=set)
 
 
@@ -71,6 +76,13 @@ def next_date(today: date, month: int, day: int, at_least_days: int = 28) -> dat
     while (candidate - today).days < at_least_days:
         candidate = date(candidate.year + 1, month, day)
     return candidate
+
+
+def weekday_from(day: date, step: int = 1) -> date:
+    """The day itself if it is Monday to Friday, else the next (step 1) or previous (step -1) such day."""
+    while day.weekday() >= 5:
+        day += timedelta(days=step)
+    return day
 
 
 def ascii_local_part(*names: str) -> str:
@@ -121,6 +133,18 @@ def add_people(ctx: DemoContext, event: Event, group: Group, count: int, units: 
     return people
 
 
+def add_registration(invitee: Invitee, mode: str | None, status: str, answered_at: datetime) -> Registration:
+    """An answer given at the time; confirmed and waiting registrations get their ticket."""
+    registration = Registration(
+        event_id=invitee.event_id, invitee=invitee, mode=mode, status=status, created_at=answered_at,
+        updated_at=answered_at, waiting_since=answered_at if status == Status.WAITING else None,
+    )
+    if status in (Status.CONFIRMED, Status.WAITING):
+        registration.tickets.append(Ticket(code=new_ticket_code(), issued_at=answered_at))
+    db.session.add(registration)
+    return registration
+
+
 def add_speakers(ctx: DemoContext, event: Event, group: Group) -> list[Invitee]:
     """One speaker per organisation of the seed (ADAC, BMW, UnternehmerTUM, Siemens, IHK, Münchener Rück)."""
     speakers = []
@@ -157,9 +181,17 @@ AGENDA = "\n".join((
 ))
 
 
+#: The doors of both info days.
+DOORS = ("Eingang Marienplatz", "Eingang Landschaftstraße")
+
+
 def upcoming_info_day(ctx: DemoContext) -> Event:
-    """The next info day, on the next 17 January: council hall, four groups, ~330 invitees."""
-    day = next_date(ctx.today, 1, 17)
+    """The next info day, on the weekday from the next 17 January: four groups, ~330 invitees, two doors.
+
+    The speakers have answered already (hall seats with tickets), so the demo door account, assigned to its
+    doors, has guests to admit; everybody else is still to be invited.
+    """
+    day = weekday_from(next_date(ctx.today, 1, 17))
     event = Event(
         title="2. Infotag Digitalisierung",
         description=DESCRIPTION,
@@ -185,8 +217,17 @@ def upcoming_info_day(ctx: DemoContext) -> Event:
     add_people(ctx, event, groups["Stadtrat"], 40, ("Stadtrat",), data.COUNCIL_DOMAIN)
     add_people(ctx, event, groups["Referats- und Betriebsleitungen"], 21,
                data.DEPARTMENTS + data.MUNICIPAL_COMPANIES, data.CITY_DOMAIN)
-    add_speakers(ctx, event, groups["Speaker"])
+    speakers = add_speakers(ctx, event, groups["Speaker"])
     add_people(ctx, event, groups["Beschäftigte"], 260, data.DEPARTMENTS + data.MUNICIPAL_COMPANIES, data.CITY_DOMAIN)
+    db.session.flush()
+    answered_at = berlin_time(ctx.today - timedelta(days=1), 10)
+    for speaker in speakers:
+        speaker.invited_at = answered_at - timedelta(days=1)
+        add_registration(speaker, Mode.HALL, Status.CONFIRMED, answered_at)
+    for name in DOORS:
+        create_door(event, name)
+    if ctx.door_staff is not None:
+        assign_staff(event, ctx.door_staff)
     db.session.flush()
     return event
 
@@ -199,9 +240,10 @@ SCENARIOS: list[Callable[[DemoContext], Event]] = [finished_info_day, upcoming_i
 
 def load_demo(today: date | None = None) -> list[Event]:
     """Create the demo accounts and every scenario's event in the caller's transaction."""
-    for account in DEMO_ACCOUNTS:
-        create_user(account.email, account.name, account.password, account.role)
-    ctx = DemoContext(rng=random.Random(SEED), today=today or date.today())
+    users = [create_user(account.email, account.name, account.password, account.role) for account in DEMO_ACCOUNTS]
+    door_staff = next(user for user in users if user.role == Role.DOOR)
+    db.session.flush()
+    ctx = DemoContext(rng=random.Random(SEED), today=today or date.today(), door_staff=door_staff)
     events = [scenario(ctx) for scenario in SCENARIOS]
     record("demo.loaded", actor="System", event_ids=[event.id for event in events])
     return events

@@ -1,5 +1,6 @@
-"""The privacy notice, and the invitee's own data: download and erasure from the personal link."""
+"""The privacy notice, the accessibility statement, and the invitee's own data: download and erasure."""
 import json
+from datetime import date
 
 from flask import Blueprint, Response, current_app, g, render_template
 from flask_babel import get_locale
@@ -13,6 +14,9 @@ from .services import erase_invitee, export_invitee, retention_days
 
 bp = Blueprint("privacy", __name__)
 
+#: When the accessibility statement was prepared (a self-assessment); change it with every review of the statement.
+ACCESSIBILITY_STATEMENT_DATE = date(2026, 12, 4)
+
 
 @bp.get("/datenschutz")
 def notice():
@@ -24,6 +28,21 @@ def notice():
         retention_days=retention_days(),
         stream_retention_days=current_app.config["STREAM_RETENTION_DAYS"],
         contact=current_app.config["PRIVACY_CONTACT"],
+    )
+
+
+@bp.get("/barrierefreiheit")
+def accessibility():
+    """The accessibility statement that BITV 2.0 and BayBITV require of a public body: contact and enforcement."""
+    config = current_app.config
+    return render_template(
+        "privacy/accessibility.html",
+        prepared_on=ACCESSIBILITY_STATEMENT_DATE,
+        office=config["OFFICE_NAME"],
+        office_address=config["OFFICE_ADDRESS"],
+        contact=config["ACCESSIBILITY_CONTACT"],
+        body=config["ACCESSIBILITY_ENFORCEMENT_BODY"],
+        body_url=config["ACCESSIBILITY_ENFORCEMENT_URL"],
     )
 
 
