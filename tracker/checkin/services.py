@@ -295,7 +295,7 @@ def _door_facts_query(by_invitee: bool) -> Select:
         *ticket_columns,
         registrations.c.id.label("registration_id"), registrations.c.event_id.label("registration_event_id"),
         registrations.c.status, registrations.c.mode,
-        invitees.c.id.label("invitee_id"), invitees.c.name.label("guest_name"),
+        invitees.c.id.label("invitee_id"), invitees.c.name.label("guest_name"), invitees.c.unit.label("guest_unit"),
         audience_groups.c.name.label("group_name"),
         current.c.id.label("checkin_id"), current.c.checked_in_at, current.c.checked_out_at,
         checkin_door.c.name.label("checkin_door"),
@@ -360,6 +360,7 @@ class Verdict:
             "checked_in_at": self.checked_in_at.isoformat() if self.checked_in_at else None,
             "checked_in_door": self.checked_in_door,
             "actions": self.actions,
+            "admitted": self.admission is not None,
             "counts": door_counts(facts, self.present_change, self.inside_change),
             "nonce": nonce,
         }
@@ -368,7 +369,7 @@ class Verdict:
 def _guest(facts: Row) -> dict | None:
     if facts.invitee_id is None:
         return None
-    return {"invitee": facts.invitee_id, "name": facts.guest_name, "group": facts.group_name}
+    return {"invitee": facts.invitee_id, "name": facts.guest_name, "unit": facts.guest_unit, "group": facts.group_name}
 
 
 def _time(moment: datetime) -> str:
@@ -646,16 +647,18 @@ def _admit_and_log(checkin_columns: tuple[str, ...], attempt_columns: tuple[str,
 # --- Undo, revert and search -----------------------------------------------------------------------------------
 
 
-def undo_last(scanner: Scanner) -> CheckIn | None:
-    """Undo the latest check-in at this door if it is at most UNDO_WINDOW old."""
+def undo_last(scanner: Scanner, nonce: str) -> CheckIn | None:
+    """Undo the check-in that this page's scan with the nonce made at this door, if it is at most UNDO_WINDOW old.
+
+    The nonce names the scan of one device or browser, so another device at the same door never undoes it.
+    """
     checkin = db.session.execute(
         select(CheckIn)
+        .join(ScanAttempt, ScanAttempt.checkin_id == CheckIn.id)
         .where(
-            CheckIn.door_id == scanner.door_id, CheckIn.reverted_at.is_(None),
-            CheckIn.checked_in_at >= utcnow() - UNDO_WINDOW,
+            ScanAttempt.door_id == scanner.door_id, ScanAttempt.nonce == nonce, ScanAttempt.verdict == "valid",
+            CheckIn.reverted_at.is_(None), CheckIn.checked_in_at >= utcnow() - UNDO_WINDOW,
         )
-        .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc())
-        .limit(1)
     ).scalar_one_or_none()
     if checkin is None:
         return None
@@ -703,7 +706,8 @@ def recent_checkins(event: Event, limit: int = 50) -> list[tuple[CheckIn, Invite
 
 
 def search_guests(event_id: int, text: str) -> list[dict]:
-    """Guests of this event whose name or e-mail contains the text (at most SEARCH_LIMIT)."""
+    """Guests of this event whose name or e-mail contains the text (at most SEARCH_LIMIT), told apart by unit and
+    group, with their state at the door; admissible is false for guests inside the hall now."""
     found = db.session.execute(
         select(Invitee)
         .where(
@@ -711,27 +715,44 @@ def search_guests(event_id: int, text: str) -> list[dict]:
             or_(contains_text(Invitee.name, text.strip()), contains_text(Invitee.email, text.strip())),
         )
         .options(joinedload(Invitee.group), joinedload(Invitee.registration))
-        .order_by(Invitee.name)
+        .order_by(Invitee.name, Invitee.unit, Invitee.id)
         .limit(SEARCH_LIMIT)
-    ).scalars()
-    present = set(
-        db.session.execute(
-            select(CheckIn.registration_id).where(CheckIn.event_id == event_id, CheckIn.reverted_at.is_(None))
+    ).scalars().all()
+    registration_ids = [invitee.registration.id for invitee in found if invitee.registration]
+    current = {
+        checkin.registration_id: checkin
+        for checkin in db.session.execute(
+            select(CheckIn)
+            .where(CheckIn.registration_id.in_(registration_ids), CheckIn.reverted_at.is_(None))
+            .options(joinedload(CheckIn.door))
         ).scalars()
-    )
+    }
     results = []
     for invitee in found:
-        registration = invitee.registration
+        checkin = current.get(invitee.registration.id) if invitee.registration else None
+        inside = checkin is not None and checkin.checked_out_at is None
         results.append(
             {
                 "invitee": invitee.id,
                 "name": invitee.name,
+                "unit": invitee.unit,
                 "group": invitee.group.name if invitee.group else None,
-                "status": _status_label(registration),
-                "present": bool(registration and registration.id in present),
+                "status": _status_label(invitee.registration),
+                "state": _door_state(checkin),
+                "admissible": not inside,
             }
         )
     return results
+
+
+def _door_state(checkin: CheckIn | None) -> str | None:
+    """Where a found guest stands at the door: present since when and where, or left the hall; None if never in."""
+    if checkin is None:
+        return None
+    if checkin.checked_out_at is not None:
+        return _("Left the hall at %(time)s.", time=_time(checkin.checked_out_at))
+    door = checkin.door.name if checkin.door else _("the organisers' desk")
+    return _("Present: checked in at %(time)s at %(door)s.", time=_time(checkin.checked_in_at), door=door)
 
 
 def _status_label(registration: Registration | None) -> str:

@@ -265,7 +265,8 @@ def scanner(door_id: int):
     db.session.commit()
     event = door.event
     return render_template(
-        "checkin/scanner.html", door=door, event=event, counts=services.hall_counts(event), paired_device=paired_device
+        "checkin/scanner.html", door=door, event=event, counts=services.hall_counts(event), paired_device=paired_device,
+        undo_window_ms=int(services.UNDO_WINDOW.total_seconds() * 1000),
     )
 
 
@@ -437,7 +438,7 @@ def api_walk_in():
 def api_undo():
     data = _json_request()
     facts = _door_facts(_whole_number(data, "door"))
-    checkin = services.undo_last(_scanner(facts))
+    checkin = services.undo_last(_scanner(facts), _nonce(data))
     counts = services.door_counts(_door_facts(facts.door_id) if checkin else facts)
     db.session.commit()
     if checkin is None:
