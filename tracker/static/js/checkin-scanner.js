@@ -104,6 +104,7 @@ const verdict = verdictDialog({
   recentList: document.getElementById("recent-verdicts"),
   recentEmpty: document.getElementById("recent-empty"),
   repeatText: texts.msgRepeat,
+  timeZone: texts.timeZone,
   onCode: submitTyped,
   async onAction(action, answer) {
     const started = performance.now();

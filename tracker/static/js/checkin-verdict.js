@@ -10,11 +10,6 @@ function isTyped(event) {
   return event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.metaKey && !event.altKey;
 }
 
-function clockTime(date) {
-  return date.toLocaleTimeString(document.documentElement.lang || undefined, {
-    hour: "2-digit", minute: "2-digit", second: "2-digit",
-  });
-}
 
 // The person's line under the name: unit and group, as far as known.
 export function affiliation(guest) {
@@ -23,12 +18,16 @@ export function affiliation(guest) {
 
 // box: the #verdict dialog; codeInput: the field the hand scanner types into; onCode() submits what it typed
 // while the dialog was open; onAction(action, answer) runs the verdict's buttons (move to the hall, walk in).
-export function verdictDialog({ box, codeInput, recentList, recentEmpty, repeatText, onCode, onAction }) {
+// timeZone: the zone of the times the server writes (Europe/Berlin), so that the list's times match theirs.
+export function verdictDialog({ box, codeInput, recentList, recentEmpty, repeatText, timeZone, onCode, onAction }) {
   const repeatBanner = box.querySelector(".verdict__repeat");
   const heldNote = box.querySelector(".verdict__held");
   const holdButton = box.querySelector('[data-action="hold"]');
   let hideTimer = 0;
   let current = null;
+  const clock = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+    hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone,
+  });
 
   function setBackgroundInert(inert) {
     for (let node = box; node.parentElement && node !== document.body; node = node.parentElement) {
@@ -44,7 +43,7 @@ export function verdictDialog({ box, codeInput, recentList, recentEmpty, repeatT
     const time = document.createElement("time");
     const now = new Date();
     time.dateTime = now.toISOString();
-    time.textContent = clockTime(now);
+    time.textContent = clock.format(now);
     const title = document.createElement("strong");
     title.textContent = `${SYMBOLS[answer.tone]} ${answer.title}`;
     const parts = [repeatOf ? box.querySelector(".verdict__repeat strong").textContent : "",
@@ -73,7 +72,7 @@ export function verdictDialog({ box, codeInput, recentList, recentEmpty, repeatT
     box.querySelector(".verdict__reason").textContent = answer.reason;
     repeatBanner.hidden = !repeatOf;
     repeatBanner.querySelector(".verdict__repeat-detail").textContent = repeatOf
-      ? repeatText.replace("{time}", clockTime(repeatOf)) : "";
+      ? repeatText.replace("{time}", clock.format(repeatOf)) : "";
     const closesAlone = tone !== "amber";
     for (const button of box.querySelectorAll("[data-action]")) {
       const action = button.dataset.action;
