@@ -71,6 +71,7 @@ export function verdictDialog({ box, codeInput, recentList, recentEmpty, repeatT
     box.querySelector(".verdict__group").textContent = affiliation(answer.guest);
     box.querySelector(".verdict__reason").textContent = answer.reason;
     repeatBanner.hidden = !repeatOf;
+    box.setAttribute("aria-describedby", repeatOf ? "verdict-repeat verdict-details" : "verdict-details");
     repeatBanner.querySelector(".verdict__repeat-detail").textContent = repeatOf
       ? repeatText.replace("{time}", clock.format(repeatOf)) : "";
     const closesAlone = tone !== "amber";
