@@ -76,6 +76,14 @@ def test_organiser_pairs_a_device_whose_fake_camera_admits_a_real_ticket(live_se
     device.wait_for_timeout(1500)
     assert device.locator("#verdict").is_hidden() and device.locator("#recent-verdicts li").count() == 1
     assert device.evaluate("document.activeElement.id") == "scan-code"
+    # Camera off and on again: the code read once more gets a visible verdict, never silence (its earlier verdict
+    # as a repeat within 3 s, else the server's "already checked in").
+    device.get_by_role("button", name="Kamera stoppen").click()
+    device.get_by_role("button", name="Kamera starten").click()
+    device.locator("#verdict").wait_for(state="visible")
+    again = device.locator("#verdict").get_attribute("class"), device.locator(".verdict__repeat").is_visible()
+    assert again in (("verdict verdict--green", True), ("verdict verdict--red", False)), again
+    check_axe(device, "verdict of a code read again")
     device.get_by_role("button", name="Kamera stoppen").click()
     context.close()
     assert not errors, errors

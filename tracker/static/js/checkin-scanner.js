@@ -13,10 +13,10 @@ const cameraToggle = document.getElementById("camera-toggle");
 const undoButton = document.getElementById("undo-last");
 // A code seen again within this time is not checked again: its earlier verdict is shown, marked as a repeat.
 const REPEAT_WINDOW_MS = 3000;
-// The camera sees a code in every frame while it is held up; a gap this long means it was taken away.
-const CAMERA_GAP_MS = 1000;
+// The camera sees a code in every frame while it is held up; this many frames without it mean it was taken away.
+const FRAMES_GONE = 3;
 
-// The last code checked: {code, checkedAt, seenAt, at (Date), answer (once it arrived)}.
+// The last code checked: {code, checkedAt, seenAt, at (Date), answer (once it arrived), framesWithout (camera)}.
 let lastScan = null;
 let stopCamera = null;
 let undoNonce = null;
@@ -142,16 +142,17 @@ function scanCode(text, fromCamera, startedAt = performance.now()) {
   // Typed codes count from the first check; the camera's window slides while the code stays in view.
   if (last && last.code === code && now - (fromCamera ? last.seenAt : last.checkedAt) < REPEAT_WINDOW_MS
       && !(last.answer && last.answer.failed)) {
-    const gap = now - last.seenAt;
+    const cameBack = !fromCamera || last.framesWithout >= FRAMES_GONE;
     last.seenAt = now;
-    if (last.answer && !(fromCamera && gap < CAMERA_GAP_MS)) {
+    last.framesWithout = 0;
+    if (last.answer && cameBack) {
       verdict.show(last.answer, last.at);
       beep(last.answer.tone);
       vibrate(last.answer.tone);
     }
     return;
   }
-  const scan = { code, checkedAt: now, seenAt: now, at: new Date(), answer: null };
+  const scan = { code, checkedAt: now, seenAt: now, at: new Date(), answer: null, framesWithout: 0 };
   lastScan = scan;
   check({ code: text }, startedAt).then((answer) => {
     scan.answer = answer.failed ? { failed: true } : answer;
@@ -199,6 +200,7 @@ async function toggleCamera() {
   if (stopCamera) {
     stopCamera();
     stopCamera = null;
+    if (lastScan) lastScan.framesWithout = FRAMES_GONE; // seen again after a restart, it is a repeat
     cameraToggle.textContent = texts.msgStartCamera;
     cameraStatus.textContent = texts.msgCameraOff;
     return;
@@ -209,6 +211,9 @@ async function toggleCamera() {
       wasmBase: texts.wasmBase,
       onCode(text, startedAt) {
         scanCode(text, true, startedAt);
+      },
+      onNothing() {
+        if (lastScan) lastScan.framesWithout += 1;
       },
     });
     cameraToggle.textContent = texts.msgStopCamera;
