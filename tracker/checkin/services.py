@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import Insert, Row, Select, and_, bindparam, case, func, insert, null, or_, select, update
+from sqlalchemy import Insert, Row, Select, and_, bindparam, case, func, insert, null, select, update
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Role, User
 from ..audit.services import record
-from ..database import contains_text, is_postgres, lock_row, utcnow, writes_together
+from ..database import is_postgres, lock_row, utcnow, writes_together
 from ..events.models import Event, Group, GroupCounter
 from ..extensions import db
 from ..invitees.models import NO_ADDRESS_DOMAIN, Invitee, InviteeSource
@@ -36,7 +36,6 @@ from .models import CheckIn, Door, DoorDevice, DoorStaffAssignment, ScanAttempt
 
 PAIRING_LIFETIME = timedelta(minutes=15)
 UNDO_WINDOW = timedelta(minutes=5)
-SEARCH_LIMIT = 20
 
 doors, door_devices, checkins, scan_attempts = (
     Door.__table__, DoorDevice.__table__, CheckIn.__table__, ScanAttempt.__table__
@@ -372,7 +371,7 @@ def _guest(facts: Row) -> dict | None:
     return {"invitee": facts.invitee_id, "name": facts.guest_name, "unit": facts.guest_unit, "group": facts.group_name}
 
 
-def _time(moment: datetime) -> str:
+def time_of_day(moment: datetime) -> str:
     return format_datetime(moment, "HH:mm")
 
 
@@ -467,7 +466,7 @@ def _admit(
         door = facts.checkin_door or _("the organisers' desk")
         return Verdict(
             "already_checked_in", RED, _("Already checked in"),
-            _("This ticket was already checked in at %(time)s at %(door)s.", time=_time(facts.checked_in_at), door=door),
+            _("This ticket was already checked in at %(time)s at %(door)s.", time=time_of_day(facts.checked_in_at), door=door),
             guest, facts.checkin_id, facts.checked_in_at, facts.checkin_door,
         )
     if facts.checkin_id is not None:
@@ -644,7 +643,7 @@ def _admit_and_log(checkin_columns: tuple[str, ...], attempt_columns: tuple[str,
     return insert(scan_attempts).from_select([*attempt_columns, "checkin_id"], select(*attempt, new.c.id))
 
 
-# --- Undo, revert and search -----------------------------------------------------------------------------------
+# --- Undo and revert --------------------------------------------------------------------------------------------
 
 
 def undo_last(scanner: Scanner, nonce: str) -> CheckIn | None:
@@ -703,65 +702,3 @@ def recent_checkins(event: Event, limit: int = 50) -> list[tuple[CheckIn, Invite
         .limit(limit)
     ).all()
     return [(checkin, invitee) for checkin, invitee in rows]
-
-
-def search_guests(event_id: int, text: str) -> list[dict]:
-    """Guests of this event whose name or e-mail contains the text (at most SEARCH_LIMIT), told apart by unit and
-    group, with their state at the door; admissible is false for guests inside the hall now."""
-    found = db.session.execute(
-        select(Invitee)
-        .where(
-            Invitee.event_id == event_id,
-            or_(contains_text(Invitee.name, text.strip()), contains_text(Invitee.email, text.strip())),
-        )
-        .options(joinedload(Invitee.group), joinedload(Invitee.registration))
-        .order_by(Invitee.name, Invitee.unit, Invitee.id)
-        .limit(SEARCH_LIMIT)
-    ).scalars().all()
-    registration_ids = [invitee.registration.id for invitee in found if invitee.registration]
-    current = {
-        checkin.registration_id: checkin
-        for checkin in db.session.execute(
-            select(CheckIn)
-            .where(CheckIn.registration_id.in_(registration_ids), CheckIn.reverted_at.is_(None))
-            .options(joinedload(CheckIn.door))
-        ).scalars()
-    }
-    results = []
-    for invitee in found:
-        checkin = current.get(invitee.registration.id) if invitee.registration else None
-        inside = checkin is not None and checkin.checked_out_at is None
-        results.append(
-            {
-                "invitee": invitee.id,
-                "name": invitee.name,
-                "unit": invitee.unit,
-                "group": invitee.group.name if invitee.group else None,
-                "status": _status_label(invitee.registration),
-                "state": _door_state(checkin),
-                "admissible": not inside,
-            }
-        )
-    return results
-
-
-def _door_state(checkin: CheckIn | None) -> str | None:
-    """Where a found guest stands at the door: present since when and where, or left the hall; None if never in."""
-    if checkin is None:
-        return None
-    if checkin.checked_out_at is not None:
-        return _("Left the hall at %(time)s.", time=_time(checkin.checked_out_at))
-    door = checkin.door.name if checkin.door else _("the organisers' desk")
-    return _("Present: checked in at %(time)s at %(door)s.", time=_time(checkin.checked_in_at), door=door)
-
-
-def _status_label(registration: Registration | None) -> str:
-    if registration is None:
-        return _("No answer")
-    if registration.status == Status.WAITING:
-        return _("Waiting list")
-    if registration.status == Status.CANCELLED:
-        return _("Cancelled")
-    if registration.status == Status.DECLINED:
-        return _("Declined")
-    return _("Hall") if registration.mode == Mode.HALL else _("Livestream")

@@ -18,6 +18,7 @@ from ..navigation import event_tab
 from . import services
 from .forms import ActionForm, CheckoutForm, DoorForm, PairingForm, StaffForm
 from .models import CheckIn, Door, DoorDevice
+from .search import search_guests
 from .services import Scanner
 
 bp = Blueprint("checkin", __name__)
@@ -464,7 +465,7 @@ def api_search():
     text = request.args.get("q", "").strip()
     if len(text) < 2 or len(text) > 100:
         raise ApiError(400, _("Type at least 2 and at most 100 characters of the name."))
-    results = services.search_guests(facts.event_id, text)
+    results = search_guests(facts.event_id, text)
     db.session.commit()
     return {"results": results}
 
