@@ -1,5 +1,6 @@
 """The check-in API: every verdict, retries with the same nonce, bad bodies, access, undo, walk-ins, exits."""
 import json
+import re
 import threading
 from datetime import timedelta
 
@@ -291,20 +292,33 @@ def test_a_pairing_code_works_once_and_not_after_expiry(app, hall):
     assert app.test_client().get(f"/door/pair/{late}").status_code == 404
 
 
-def test_undo_last_check_in_at_the_door_within_minutes(app, client, hall):
+def undo(client, door_id, nonce_of_scan):
+    return client.post("/api/checkin/undo", json={"door": door_id, "nonce": nonce_of_scan}, headers=HEADERS).get_json()
+
+
+def test_undo_takes_back_this_pages_last_check_in_within_minutes(app, client, hall):
     _, _, old_code = guest(app, hall)
     _, _, code = guest(app, hall, name="Max Muster")
-    scan(client, hall["north"], old_code)
+    _, _, other_code = guest(app, hall, name="Olga Andere")
+    old = scan(client, hall["north"], old_code)
+    assert old["admitted"] and old["nonce"]
     with app.app_context():
         db.session.execute(select(CheckIn)).scalar_one().checked_in_at = utcnow() - timedelta(minutes=10)
         db.session.commit()
-    scan(client, hall["north"], code)
-    response = client.post("/api/checkin/undo", json={"door": hall["north"]}, headers=HEADERS).get_json()
+    assert not undo(client, hall["north"], old["nonce"])["undone"], "older than the undo window"
+    mine = scan(client, hall["north"], code)
+    # Another device at the same door checks in later; this page's undo still takes back its own check-in.
+    other = scan(client, hall["north"], other_code)
+    assert not undo(client, hall["south"], mine["nonce"])["undone"], "a scan of another door"
+    assert not undo(client, hall["north"], scan(client, hall["north"], code)["nonce"])["undone"], "not an admission"
+    response = undo(client, hall["north"], mine["nonce"])
     assert response["undone"] and response["message"] == "Einlass von Max Muster rückgängig gemacht."
-    assert response["counts"]["present"] == 1
-    again = client.post("/api/checkin/undo", json={"door": hall["north"]}, headers=HEADERS).get_json()
-    assert not again["undone"]
+    assert response["counts"]["present"] == 2
+    assert not undo(client, hall["north"], mine["nonce"])["undone"]
+    missing = client.post("/api/checkin/undo", json={"door": hall["north"]}, headers=HEADERS)
+    assert missing.status_code == 400 and "nonce" in missing.get_json()["error"]
     assert scan(client, hall["north"], code)["verdict"] == "valid"
+    assert scan(client, hall["north"], other_code)["verdict"] == "already_checked_in", other
     with app.app_context():
         assert db.session.execute(select(AuditEntry.action).where(AuditEntry.action == "checkin.undone")).first()
 
@@ -365,14 +379,13 @@ def test_hall_counts_equal_a_recount_after_every_kind_of_door_change(app, client
         db.session.commit()
     codes = [guest(app, hall)[2] for _ in range(2)]
     assert counters_and_recount() == ((0, 0), (0, 0))
-    for code in codes:
-        scan(client, hall["north"], code)
+    _first, second = [scan(client, hall["north"], code) for code in codes]
     assert counters_and_recount() == ((2, 2), (2, 2))
     scan(client, hall["north"], codes[0], exit=True)
     assert counters_and_recount() == ((2, 1), (2, 1))
     scan(client, hall["south"], codes[0])
     assert counters_and_recount() == ((2, 2), (2, 2))
-    client.post("/api/checkin/undo", json={"door": hall["north"]}, headers=HEADERS)
+    assert undo(client, hall["north"], second["nonce"])["undone"]
     assert counters_and_recount() == ((1, 1), (1, 1))
     stranger = {"door": hall["north"], "nonce": nonce(), "name": "Spontan Gast"}
     assert client.post("/api/checkin/walk-in", json=stranger, headers=HEADERS).get_json()["verdict"] == "valid"
@@ -402,6 +415,31 @@ def test_search_finds_guests_by_name(app, client, hall):
     assert names == [("Anna Schmidt", "Sitzungssaal"), ("Berta Schmidtke", "Livestream")]
     assert client.get(f"/api/checkin/search?door={hall['north']}&q=a").status_code == 400
     assert client.get("/api/checkin/search?door=x&q=anna").status_code == 400
+
+
+def test_search_tells_namesakes_apart_and_offers_check_in_only_to_guests_not_inside(app, client, hall):
+    from tracker.events.models import Event
+
+    with app.app_context():
+        db.session.get(Event, hall["event"]).checkout_enabled = True
+        db.session.commit()
+    _, _, inside_code = guest(app, hall, name="Ulrich Öztürk", unit="Referat für Arbeit und Wirtschaft")
+    _, _, left_code = guest(app, hall, name="Ulrich Öztürk", unit="Baureferat", group=False)
+    guest(app, hall, name="Ulrich Öztürk", unit="Kreisverwaltungsreferat", mode="stream")
+    scan(client, hall["south"], inside_code)
+    scan(client, hall["north"], left_code)
+    scan(client, hall["north"], left_code, exit=True)
+    results = client.get(f"/api/checkin/search?door={hall['north']}&q=öztürk").get_json()["results"]
+    by_unit = {r["unit"]: r for r in results}
+    assert [r["unit"] for r in results] == ["Baureferat", "Kreisverwaltungsreferat", "Referat für Arbeit und Wirtschaft"]
+    inside = by_unit["Referat für Arbeit und Wirtschaft"]
+    assert (inside["group"], inside["admissible"]) == ("Stadtrat", False)
+    assert re.fullmatch(r"Anwesend: um \d\d:\d\d Uhr an Eingang Süd eingelassen\.", inside["state"])
+    left = by_unit["Baureferat"]
+    assert left["group"] is None and left["admissible"]
+    assert re.fullmatch(r"Hat den Saal um \d\d:\d\d Uhr verlassen\.", left["state"])
+    streaming = by_unit["Kreisverwaltungsreferat"]
+    assert (streaming["status"], streaming["state"], streaming["admissible"]) == ("Livestream", None, True)
 
 
 def test_search_ignores_the_case_of_every_letter_and_takes_wildcards_literally(app, client, hall):

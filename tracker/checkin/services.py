@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import Insert, Row, Select, and_, bindparam, case, func, insert, null, or_, select, update
+from sqlalchemy import Insert, Row, Select, and_, bindparam, case, func, insert, null, select, update
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Role, User
 from ..audit.services import record
-from ..database import contains_text, is_postgres, lock_row, utcnow, writes_together
+from ..database import is_postgres, lock_row, utcnow, writes_together
 from ..events.models import Event, Group, GroupCounter
 from ..extensions import db
 from ..invitees.models import NO_ADDRESS_DOMAIN, Invitee, InviteeSource
@@ -36,7 +36,6 @@ from .models import CheckIn, Door, DoorDevice, DoorStaffAssignment, ScanAttempt
 
 PAIRING_LIFETIME = timedelta(minutes=15)
 UNDO_WINDOW = timedelta(minutes=5)
-SEARCH_LIMIT = 20
 
 doors, door_devices, checkins, scan_attempts = (
     Door.__table__, DoorDevice.__table__, CheckIn.__table__, ScanAttempt.__table__
@@ -295,7 +294,7 @@ def _door_facts_query(by_invitee: bool) -> Select:
         *ticket_columns,
         registrations.c.id.label("registration_id"), registrations.c.event_id.label("registration_event_id"),
         registrations.c.status, registrations.c.mode,
-        invitees.c.id.label("invitee_id"), invitees.c.name.label("guest_name"),
+        invitees.c.id.label("invitee_id"), invitees.c.name.label("guest_name"), invitees.c.unit.label("guest_unit"),
         audience_groups.c.name.label("group_name"),
         current.c.id.label("checkin_id"), current.c.checked_in_at, current.c.checked_out_at,
         checkin_door.c.name.label("checkin_door"),
@@ -360,6 +359,7 @@ class Verdict:
             "checked_in_at": self.checked_in_at.isoformat() if self.checked_in_at else None,
             "checked_in_door": self.checked_in_door,
             "actions": self.actions,
+            "admitted": self.admission is not None,
             "counts": door_counts(facts, self.present_change, self.inside_change),
             "nonce": nonce,
         }
@@ -368,10 +368,10 @@ class Verdict:
 def _guest(facts: Row) -> dict | None:
     if facts.invitee_id is None:
         return None
-    return {"invitee": facts.invitee_id, "name": facts.guest_name, "group": facts.group_name}
+    return {"invitee": facts.invitee_id, "name": facts.guest_name, "unit": facts.guest_unit, "group": facts.group_name}
 
 
-def _time(moment: datetime) -> str:
+def time_of_day(moment: datetime) -> str:
     return format_datetime(moment, "HH:mm")
 
 
@@ -466,7 +466,7 @@ def _admit(
         door = facts.checkin_door or _("the organisers' desk")
         return Verdict(
             "already_checked_in", RED, _("Already checked in"),
-            _("This ticket was already checked in at %(time)s at %(door)s.", time=_time(facts.checked_in_at), door=door),
+            _("This ticket was already checked in at %(time)s at %(door)s.", time=time_of_day(facts.checked_in_at), door=door),
             guest, facts.checkin_id, facts.checked_in_at, facts.checkin_door,
         )
     if facts.checkin_id is not None:
@@ -643,19 +643,21 @@ def _admit_and_log(checkin_columns: tuple[str, ...], attempt_columns: tuple[str,
     return insert(scan_attempts).from_select([*attempt_columns, "checkin_id"], select(*attempt, new.c.id))
 
 
-# --- Undo, revert and search -----------------------------------------------------------------------------------
+# --- Undo and revert --------------------------------------------------------------------------------------------
 
 
-def undo_last(scanner: Scanner) -> CheckIn | None:
-    """Undo the latest check-in at this door if it is at most UNDO_WINDOW old."""
+def undo_last(scanner: Scanner, nonce: str) -> CheckIn | None:
+    """Undo the check-in that this page's scan with the nonce made at this door, if it is at most UNDO_WINDOW old.
+
+    The nonce names the scan of one device or browser, so another device at the same door never undoes it.
+    """
     checkin = db.session.execute(
         select(CheckIn)
+        .join(ScanAttempt, ScanAttempt.checkin_id == CheckIn.id)
         .where(
-            CheckIn.door_id == scanner.door_id, CheckIn.reverted_at.is_(None),
-            CheckIn.checked_in_at >= utcnow() - UNDO_WINDOW,
+            ScanAttempt.door_id == scanner.door_id, ScanAttempt.nonce == nonce, ScanAttempt.verdict == "valid",
+            CheckIn.reverted_at.is_(None), CheckIn.checked_in_at >= utcnow() - UNDO_WINDOW,
         )
-        .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc())
-        .limit(1)
     ).scalar_one_or_none()
     if checkin is None:
         return None
@@ -700,47 +702,3 @@ def recent_checkins(event: Event, limit: int = 50) -> list[tuple[CheckIn, Invite
         .limit(limit)
     ).all()
     return [(checkin, invitee) for checkin, invitee in rows]
-
-
-def search_guests(event_id: int, text: str) -> list[dict]:
-    """Guests of this event whose name or e-mail contains the text (at most SEARCH_LIMIT)."""
-    found = db.session.execute(
-        select(Invitee)
-        .where(
-            Invitee.event_id == event_id,
-            or_(contains_text(Invitee.name, text.strip()), contains_text(Invitee.email, text.strip())),
-        )
-        .options(joinedload(Invitee.group), joinedload(Invitee.registration))
-        .order_by(Invitee.name)
-        .limit(SEARCH_LIMIT)
-    ).scalars()
-    present = set(
-        db.session.execute(
-            select(CheckIn.registration_id).where(CheckIn.event_id == event_id, CheckIn.reverted_at.is_(None))
-        ).scalars()
-    )
-    results = []
-    for invitee in found:
-        registration = invitee.registration
-        results.append(
-            {
-                "invitee": invitee.id,
-                "name": invitee.name,
-                "group": invitee.group.name if invitee.group else None,
-                "status": _status_label(registration),
-                "present": bool(registration and registration.id in present),
-            }
-        )
-    return results
-
-
-def _status_label(registration: Registration | None) -> str:
-    if registration is None:
-        return _("No answer")
-    if registration.status == Status.WAITING:
-        return _("Waiting list")
-    if registration.status == Status.CANCELLED:
-        return _("Cancelled")
-    if registration.status == Status.DECLINED:
-        return _("Declined")
-    return _("Hall") if registration.mode == Mode.HALL else _("Livestream")

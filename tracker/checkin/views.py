@@ -18,6 +18,7 @@ from ..navigation import event_tab
 from . import services
 from .forms import ActionForm, CheckoutForm, DoorForm, PairingForm, StaffForm
 from .models import CheckIn, Door, DoorDevice
+from .search import search_guests
 from .services import Scanner
 
 bp = Blueprint("checkin", __name__)
@@ -265,7 +266,8 @@ def scanner(door_id: int):
     db.session.commit()
     event = door.event
     return render_template(
-        "checkin/scanner.html", door=door, event=event, counts=services.hall_counts(event), paired_device=paired_device
+        "checkin/scanner.html", door=door, event=event, counts=services.hall_counts(event), paired_device=paired_device,
+        undo_window_ms=int(services.UNDO_WINDOW.total_seconds() * 1000),
     )
 
 
@@ -437,7 +439,7 @@ def api_walk_in():
 def api_undo():
     data = _json_request()
     facts = _door_facts(_whole_number(data, "door"))
-    checkin = services.undo_last(_scanner(facts))
+    checkin = services.undo_last(_scanner(facts), _nonce(data))
     counts = services.door_counts(_door_facts(facts.door_id) if checkin else facts)
     db.session.commit()
     if checkin is None:
@@ -463,7 +465,7 @@ def api_search():
     text = request.args.get("q", "").strip()
     if len(text) < 2 or len(text) > 100:
         raise ApiError(400, _("Type at least 2 and at most 100 characters of the name."))
-    results = services.search_guests(facts.event_id, text)
+    results = search_guests(facts.event_id, text)
     db.session.commit()
     return {"results": results}
 

@@ -19,9 +19,10 @@ async function makeDetector(ponyfillUrl, wasmBase) {
   return new ponyfill.BarcodeDetector({ formats: ["qr_code"] });
 }
 
-// Start the camera on `video` and call onCode(text, startedAt) for each QR code seen;
-// startedAt is the performance.now() at which the frame that held it was taken. Returns stop().
-export async function startCameraScanner(video, { ponyfillUrl, wasmBase, onCode }) {
+// Start the camera on `video` and call onCode(text, startedAt) for each QR code seen, and onNothing() (if given)
+// for each frame read without one; startedAt is the performance.now() at which the frame that held it was taken.
+// Returns stop().
+export async function startCameraScanner(video, { ponyfillUrl, wasmBase, onCode, onNothing = () => {} }) {
   const stream = await navigator.mediaDevices.getUserMedia({
     video: { facingMode: "environment", width: { ideal: 1280 }, height: { ideal: 720 } },
     audio: false,
@@ -39,6 +40,7 @@ export async function startCameraScanner(video, { ponyfillUrl, wasmBase, onCode 
         try {
           const found = await detector.detect(video);
           if (running && found.length) onCode(found[0].rawValue, startedAt);
+          else if (running) onNothing();
         } catch (error) {
           // a frame that cannot be read is skipped
         }

@@ -1,24 +1,26 @@
 // The door scanner: camera, hand scanner and name search feed one queue of checks against the
 // check-in API; each answer fills the screen (green, amber, red) with sound and vibration.
 import { startCameraScanner } from "./checkin-camera.js";
+import { affiliation, verdictDialog } from "./checkin-verdict.js";
 
 const root = document.getElementById("scanner");
 const texts = root.dataset;
 const doorId = Number(texts.door);
 const codeInput = document.getElementById("scan-code");
-const verdictBox = document.getElementById("verdict");
 const message = document.getElementById("scanner-message");
 const cameraStatus = document.getElementById("camera-status");
 const cameraToggle = document.getElementById("camera-toggle");
+const undoButton = document.getElementById("undo-last");
+// A code seen again within this time is not checked again: its earlier verdict is shown, marked as a repeat.
 const REPEAT_WINDOW_MS = 3000;
-const GREEN_VISIBLE_MS = 1800;
-const RED_VISIBLE_MS = 4500;
+// The camera sees a code in every frame while it is held up; this many frames without it mean it was taken away.
+const FRAMES_GONE = 3;
 
-let lastCode = "";
-let lastCodeAt = 0;
-let hideTimer = 0;
-let currentVerdict = null;
+// The last code checked: {code, checkedAt, seenAt, at (Date), answer (once it arrived), framesWithout (camera)}.
+let lastScan = null;
 let stopCamera = null;
+let undoNonce = null;
+let undoTimer = 0;
 
 function newNonce() {
   const bytes = new Uint8Array(16);
@@ -55,6 +57,7 @@ async function send(url, body, attempts = 3) {
 async function check(fields, startedAt = performance.now()) {
   const answer = await send(texts.scanUrl, { door: doorId, nonce: newNonce(), exit: isExit(), ...fields });
   show(answer, startedAt);
+  return answer;
 }
 
 // --- Verdict on screen, sound, vibration ------------------------------------------------------------------
@@ -95,80 +98,78 @@ function updateCounts(counts) {
   }
 }
 
-function show(answer, startedAt) {
-  if (answer.failed) {
-    answer = { tone: "red", verdict: "error", title: texts.labelConnectionLost, reason: answer.message, actions: [] };
-  }
-  currentVerdict = answer;
-  const tone = answer.tone;
-  verdictBox.className = `verdict verdict--${tone}`;
-  verdictBox.dataset.verdict = answer.verdict;
-  verdictBox.querySelector(".verdict__symbol").textContent = { green: "✓", amber: "!", red: "✗" }[tone];
-  verdictBox.querySelector(".verdict__title").textContent = answer.title;
-  verdictBox.querySelector(".verdict__name").textContent = answer.guest ? answer.guest.name : "";
-  verdictBox.querySelector(".verdict__group").textContent = answer.guest && answer.guest.group ? answer.guest.group : "";
-  verdictBox.querySelector(".verdict__reason").textContent = answer.reason;
-  for (const button of verdictBox.querySelectorAll("[data-action]")) {
-    const action = button.dataset.action;
-    button.hidden = action !== "close" && !(answer.actions || []).includes(action);
-  }
-  verdictBox.hidden = false;
-  verdictBox.dataset.scanMs = String(Math.round(performance.now() - startedAt));
-  updateCounts(answer.counts);
-  beep(tone);
-  vibrate(tone);
-  clearTimeout(hideTimer);
-  if (tone !== "amber") hideTimer = setTimeout(hideVerdict, tone === "green" ? GREEN_VISIBLE_MS : RED_VISIBLE_MS);
-  focusCodeInput();
-}
-
-function hideVerdict() {
-  clearTimeout(hideTimer);
-  verdictBox.hidden = true;
-  currentVerdict = null;
-  focusCodeInput();
-}
-
-verdictBox.addEventListener("click", async (event) => {
-  const button = event.target.closest("[data-action]");
-  if (!button) return;
-  const answer = currentVerdict;
-  const action = button.dataset.action;
-  if (action === "close" || !answer || !answer.guest) {
-    hideVerdict();
-    return;
-  }
-  button.disabled = true;
-  const started = performance.now();
-  if (action === "move_to_hall") {
-    await check({ invitee: answer.guest.invitee, move_to_hall: true }, started);
-  } else if (action === "walk_in") {
-    show(await send(texts.walkInUrl, { door: doorId, nonce: newNonce(), invitee: answer.guest.invitee }), started);
-  }
-  button.disabled = false;
+const verdict = verdictDialog({
+  box: document.getElementById("verdict"),
+  codeInput,
+  recentList: document.getElementById("recent-verdicts"),
+  recentEmpty: document.getElementById("recent-empty"),
+  repeatText: texts.msgRepeat,
+  timeZone: texts.timeZone,
+  onCode: submitTyped,
+  async onAction(action, answer) {
+    const started = performance.now();
+    let next;
+    if (action === "move_to_hall") {
+      next = await check({ invitee: answer.guest.invitee, move_to_hall: true }, started);
+    } else if (action === "walk_in") {
+      next = await send(texts.walkInUrl, { door: doorId, nonce: newNonce(), invitee: answer.guest.invitee });
+      show(next, started);
+    }
+    if (lastScan && lastScan.answer === answer) lastScan.answer = next;
+  },
 });
 
-// --- Hand scanner and keyboard: Enter or Tab ends a code; a repeat within a few seconds is ignored ---------
+function show(answer, startedAt) {
+  if (answer.failed) {
+    answer = { tone: "red", verdict: "error", title: texts.labelConnectionLost, reason: answer.message, actions: [],
+      failed: true };
+  }
+  document.getElementById("verdict").dataset.scanMs = String(Math.round(performance.now() - startedAt));
+  verdict.show(answer);
+  updateCounts(answer.counts);
+  beep(answer.tone);
+  vibrate(answer.tone);
+  if (answer.admitted) offerUndo(answer.nonce);
+  if (answer.guest && listed.has(answer.guest.invitee)) search(searchedFor);
+}
 
-function isRepeat(code, sliding) {
+// --- Hand scanner, keyboard and camera: a code seen again within seconds shows its earlier verdict again ------
+
+function scanCode(text, fromCamera, startedAt = performance.now()) {
+  const code = text.trim().toUpperCase();
   const now = performance.now();
-  const repeat = code === lastCode && now - lastCodeAt < REPEAT_WINDOW_MS;
-  if (!repeat || sliding) lastCodeAt = now;
-  lastCode = code;
-  return repeat;
+  const last = lastScan;
+  // Typed codes count from the first check; the camera's window slides while the code stays in view.
+  if (last && last.code === code && now - (fromCamera ? last.seenAt : last.checkedAt) < REPEAT_WINDOW_MS
+      && !(last.answer && last.answer.failed)) {
+    const cameBack = !fromCamera || last.framesWithout >= FRAMES_GONE;
+    last.seenAt = now;
+    last.framesWithout = 0;
+    if (last.answer && cameBack) {
+      verdict.show(last.answer, last.at);
+      beep(last.answer.tone);
+      vibrate(last.answer.tone);
+    }
+    return;
+  }
+  const scan = { code, checkedAt: now, seenAt: now, at: new Date(), answer: null, framesWithout: 0 };
+  lastScan = scan;
+  check({ code: text }, startedAt).then((answer) => {
+    scan.answer = answer.failed ? { failed: true } : answer;
+  });
 }
 
 function submitTyped() {
   const code = codeInput.value.trim();
   codeInput.value = "";
   codeInput.inputMode = "none";
-  if (code && !isRepeat(code.toUpperCase(), false)) check({ code });
+  if (code) scanCode(code, false);
 }
 
 function focusCodeInput() {
   const active = document.activeElement;
-  const busyElsewhere = active && active !== document.body && active !== codeInput && !verdictBox.contains(active);
-  if (!busyElsewhere) codeInput.focus({ preventScroll: true });
+  if (verdict.isOpen() || (active && active !== document.body && active !== codeInput)) return;
+  codeInput.focus({ preventScroll: true });
 }
 
 // The field keeps the focus for hand scanners without opening a phone's on-screen keyboard;
@@ -199,6 +200,7 @@ async function toggleCamera() {
   if (stopCamera) {
     stopCamera();
     stopCamera = null;
+    if (lastScan) lastScan.framesWithout = FRAMES_GONE; // seen again after a restart, it is a repeat
     cameraToggle.textContent = texts.msgStartCamera;
     cameraStatus.textContent = texts.msgCameraOff;
     return;
@@ -208,7 +210,10 @@ async function toggleCamera() {
       ponyfillUrl: texts.ponyfill,
       wasmBase: texts.wasmBase,
       onCode(text, startedAt) {
-        if (!isRepeat(text.trim().toUpperCase(), true)) check({ code: text }, startedAt);
+        scanCode(text, true, startedAt);
+      },
+      onNothing() {
+        if (lastScan) lastScan.framesWithout += 1;
       },
     });
     cameraToggle.textContent = texts.msgStopCamera;
@@ -220,19 +225,66 @@ async function toggleCamera() {
 }
 cameraToggle.addEventListener("click", toggleCamera);
 
-// --- Undo, name search, walk-ins ------------------------------------------------------------------------------
+// --- Undo (of this page's last check-in), name search, walk-ins ---------------------------------------------
 
-document.getElementById("undo-last").addEventListener("click", async () => {
-  const answer = await send(texts.undoUrl, { door: doorId });
+function offerUndo(nonce) {
+  undoNonce = nonce;
+  undoButton.hidden = false;
+  clearTimeout(undoTimer);
+  undoTimer = setTimeout(withdrawUndo, Number(texts.undoWindowMs));
+}
+
+function withdrawUndo() {
+  clearTimeout(undoTimer);
+  undoNonce = null;
+  undoButton.hidden = true;
+}
+
+undoButton.addEventListener("click", async () => {
+  const answer = await send(texts.undoUrl, { door: doorId, nonce: undoNonce });
   message.textContent = answer.message;
-  updateCounts(answer.counts);
-  focusCodeInput();
+  if (!answer.failed) {
+    withdrawUndo();
+    lastScan = null;
+    updateCounts(answer.counts);
+    if (listed.size) search(searchedFor);
+  }
+  codeInput.focus({ preventScroll: true });
 });
 
 const results = document.getElementById("search-results");
-document.getElementById("search-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const text = document.getElementById("search-text").value.trim();
+let searchedFor = "";
+// The invitees the results show: a verdict about one of them refreshes the results with their new state.
+let listed = new Set();
+
+function searchResult(guest) {
+  const item = document.createElement("li");
+  const who = document.createElement("div");
+  const name = document.createElement("strong");
+  name.textContent = guest.name;
+  who.append(name);
+  for (const text of [affiliation(guest), [guest.status, guest.state].filter(Boolean).join(" · ")]) {
+    if (!text) continue;
+    const line = document.createElement("span");
+    line.className = "search-results__line";
+    line.textContent = text;
+    who.append(line);
+  }
+  item.append(who);
+  if (guest.admissible) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button";
+    button.textContent = texts.msgAdmit;
+    button.setAttribute("aria-label", `${texts.msgAdmit}: ${[guest.name, affiliation(guest)].filter(Boolean).join(", ")}`);
+    button.addEventListener("click", () => check({ invitee: guest.invitee, exit: false }));
+    item.append(button);
+  }
+  return item;
+}
+
+async function search(text) {
+  searchedFor = text;
   const url = `${texts.searchUrl}?door=${doorId}&q=${encodeURIComponent(text)}`;
   let data;
   try {
@@ -243,25 +295,19 @@ document.getElementById("search-form").addEventListener("submit", async (event) 
     data = { error: texts.msgOffline };
   }
   results.replaceChildren();
+  listed = new Set((data.results || []).map((guest) => guest.invitee));
   if (data.error || !data.results.length) {
     const item = document.createElement("li");
     item.textContent = data.error || texts.msgNoResults;
     results.append(item);
     return;
   }
-  for (const guest of data.results) {
-    const item = document.createElement("li");
-    const label = document.createElement("span");
-    label.textContent = [guest.name, guest.group, guest.status, guest.present ? texts.msgPresent : ""].filter(Boolean).join(" · ");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "button";
-    button.textContent = texts.msgAdmit;
-    button.setAttribute("aria-label", `${texts.msgAdmit}: ${guest.name}`);
-    button.addEventListener("click", () => check({ invitee: guest.invitee }));
-    item.append(label, button);
-    results.append(item);
-  }
+  results.append(...data.results.map(searchResult));
+}
+
+document.getElementById("search-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  search(document.getElementById("search-text").value.trim());
 });
 
 document.getElementById("walk-in-form").addEventListener("submit", async (event) => {
