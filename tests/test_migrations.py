@@ -1,6 +1,5 @@
 """The migrations: the schema they make is what the models declare, and they go down to nothing and up again."""
 import re
-import warnings
 
 import pytest
 import sqlalchemy as sa
@@ -14,19 +13,18 @@ from tracker.extensions import db
 
 from .conftest import POSTGRES_URL, Backend, base_config
 
+# SQLite cannot reflect expression indexes, so SQLAlchemy and alembic skip them there with a warning;
+# `_sqlite_expression_indexes` compares them instead. PostgreSQL reflects them and alembic compares them.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index"),
+    pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index"),
+]
+
 
 def _differences(connection) -> list:
-    """What autogenerate would change to make the database match the models (nothing when they agree).
-
-    SQLite cannot reflect expression indexes, so alembic skips them there with a warning: `_sqlite_expression_indexes`
-    compares them instead. PostgreSQL reflects them and alembic compares them with the rest.
-    """
+    """What autogenerate would change to make the database match the models (nothing when they agree)."""
     context = MigrationContext.configure(connection, opts={"compare_type": True})
-    with warnings.catch_warnings():
-        if connection.dialect.name == "sqlite":
-            warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index")
-            warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
-        return compare_metadata(context, db.metadata)
+    return compare_metadata(context, db.metadata)
 
 
 def _expression_indexes() -> list[sa.Index]:
