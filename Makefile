@@ -1,19 +1,29 @@
 # make run: set up, migrate, load the demo event when the database is empty, serve on http://127.0.0.1:5000
 # make test: set up, run the whole suite (PostgreSQL and browser tests run where available, else are skipped with a note)
+# make test-fast: the same without the browser tests
+# make lock: refresh requirements.lock (exact versions with hashes) to the newest releases within pyproject.toml's ranges
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app tracker
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 PYTHON ?= python3
 LOCAL_POSTGRES_URL := postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test setup serve translations mail-sender demo clean
+.PHONY: run test test-fast lock setup serve translations mail-sender demo clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
+
+lock:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	UV_CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 \
+	  --generate-hashes --extra test --upgrade pyproject.toml -o $(LOCK)
 
 setup: $(STAMP)
 	@$(VENV)/bin/pybabel compile --statistics -d tracker/translations 2>&1 | grep -v '^compiling' || true
@@ -38,9 +48,12 @@ test: setup
 	  else echo "make test: no PostgreSQL on 127.0.0.1:5432 and TRACKER_TEST_POSTGRES_URL unset: PostgreSQL tests are skipped."; fi; \
 	fi; \
 	[ -x /usr/bin/chromium ] || echo "make test: /usr/bin/chromium missing (apt-get install chromium): browser tests are skipped."; \
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
+	$(PY) -m pytest -n 2 $(PYTEST_MARKS) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests: that is a broken suite, not a pass."; fi; \
 	exit $$rc
+
+test-fast: PYTEST_MARKS := -m "not browser"
+test-fast: test
 
 translations:
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --no-wrap --sort-output \

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
 from .services import MIN_PASSWORD_LENGTH
@@ -22,7 +22,7 @@ ROLE_CHOICES = [("organiser", _l("Organiser")), ("door", _l("Door staff")), ("ad
 class NewUserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254), Email()])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=[SelectChoice(*role) for role in ROLE_CHOICES])
     password = PasswordField(
         _l("Initial password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
     )
@@ -30,7 +30,7 @@ class NewUserForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=[SelectChoice(*role) for role in ROLE_CHOICES])
     submit = SubmitField(_l("Change role"))
 
 

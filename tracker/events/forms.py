@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -71,7 +72,8 @@ class EventForm(FlaskForm):
     livestream = BooleanField(_l("The talks are livestreamed"))
     stream_kind = SelectField(
         _l("Kind of stream"),
-        choices=[(StreamKind.IFRAME.value, _l("Embedded player (iframe)")), (StreamKind.HLS.value, _l("HLS playlist"))],
+        choices=[SelectChoice(StreamKind.IFRAME.value, _l("Embedded player (iframe)")),
+                 SelectChoice(StreamKind.HLS.value, _l("HLS playlist"))],
     )
     stream_url = StringField(
         _l("Stream address"), filters=[_strip], validators=[Optional(), Length(max=500), check_web_address]

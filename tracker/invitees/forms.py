@@ -2,13 +2,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import EmailField, SelectField, StringField, SubmitField
+from wtforms import EmailField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .imports import MAX_IMPORT_BYTES
 from .parsing import MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_UNIT_LENGTH, normalize_email
 
-LANGUAGE_CHOICES = [("de", _l("German")), ("en", _l("English"))]
+LANGUAGE_CHOICES = [SelectChoice("de", _l("German")), SelectChoice("en", _l("English"))]
 
 
 def _clean(value):
@@ -45,7 +45,9 @@ class InviteeForm(FlaskForm):
 
     def __init__(self, groups, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.group_id.choices = [("", _l("No group"))] + [(str(group.id), group.name) for group in groups]
+        self.group_id.choices = [SelectChoice("", _l("No group"))] + [
+            SelectChoice(str(group.id), group.name) for group in groups
+        ]
 
     def validate_email(self, field):
         normalized = normalize_email(field.data)

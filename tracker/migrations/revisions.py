@@ -1,5 +1,5 @@
-"""Access from one migration to the helpers of an earlier one, so that a later revision builds on them instead of
-repeating their SQL."""
+"""Access from one migration to the SQL constants and helpers of an earlier one, so that a later revision (or its
+downgrade, which restores the earlier triggers) builds on them instead of repeating their SQL."""
 import importlib.util
 from pathlib import Path
 from types import ModuleType

@@ -15,27 +15,68 @@ down_revision = 'a88078705a95'
 branch_labels = None
 depends_on = None
 
-#: What one check-in row adds to its event's counters.
-PRESENT = "(CASE WHEN {row}.reverted_at IS NULL THEN 1 ELSE 0 END)"
-INSIDE = "(CASE WHEN {row}.reverted_at IS NULL AND {row}.checked_out_at IS NULL THEN 1 ELSE 0 END)"
+#: Check-in NEW joins its event's counters (present if not reverted, inside if not reverted nor checked out);
+#: the event's row is made by its first check-in.
+COUNT_NEW_CHECKIN = """
+    INSERT INTO hall_counters (event_id, present, inside)
+    VALUES (NEW.event_id,
+            (CASE WHEN NEW.reverted_at IS NULL THEN 1 ELSE 0 END),
+            (CASE WHEN NEW.reverted_at IS NULL AND NEW.checked_out_at IS NULL THEN 1 ELSE 0 END))
+    ON CONFLICT (event_id) DO UPDATE SET present = hall_counters.present + excluded.present,
+                                         inside = hall_counters.inside + excluded.inside;
+"""
 
+#: Check-in OLD leaves its event's counters (no row left when the event is being deleted: nothing happens).
+UNCOUNT_OLD_CHECKIN = """
+    UPDATE hall_counters
+    SET present = present - (CASE WHEN OLD.reverted_at IS NULL THEN 1 ELSE 0 END),
+        inside = inside - (CASE WHEN OLD.reverted_at IS NULL AND OLD.checked_out_at IS NULL THEN 1 ELSE 0 END)
+    WHERE event_id = OLD.event_id;
+"""
 
-def _add(row: str) -> str:
-    """Add a check-in row (NEW) to its event's counters, making them if the event has none yet."""
-    return (
-        f"INSERT INTO hall_counters (event_id, present, inside) "
-        f"VALUES ({row}.event_id, {PRESENT.format(row=row)}, {INSIDE.format(row=row)}) "
-        "ON CONFLICT (event_id) DO UPDATE SET present = hall_counters.present + excluded.present, "
-        "inside = hall_counters.inside + excluded.inside;"
-    )
+#: The counters of every event, counted afresh from its check-ins.
+RECOUNT = """
+    INSERT INTO hall_counters (event_id, present, inside)
+    SELECT event_id,
+           SUM((CASE WHEN checkins.reverted_at IS NULL THEN 1 ELSE 0 END)),
+           SUM((CASE WHEN checkins.reverted_at IS NULL AND checkins.checked_out_at IS NULL THEN 1 ELSE 0 END))
+    FROM checkins GROUP BY event_id
+"""
 
-
-def _subtract(row: str) -> str:
-    """Take a check-in row (OLD) out of its event's counters (none left if the event is being deleted)."""
-    return (
-        f"UPDATE hall_counters SET present = present - {PRESENT.format(row=row)}, "
-        f"inside = inside - {INSIDE.format(row=row)} WHERE event_id = {row}.event_id;"
-    )
+#: Per database: the triggers that keep each event's hall_counters equal to the sums over its check-ins (RECOUNT)
+#: whenever a check-in is added, reverted, checked out, moved or deleted; and the statements that drop them.
+TRIGGERS = {
+    "postgresql": [
+        f"""
+        CREATE FUNCTION hall_counters_follow_checkins() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+            IF TG_OP IN ('UPDATE', 'DELETE') THEN {UNCOUNT_OLD_CHECKIN} END IF;
+            IF TG_OP IN ('INSERT', 'UPDATE') THEN {COUNT_NEW_CHECKIN} END IF;
+            RETURN NULL;
+        END $$
+        """,
+        """
+        CREATE TRIGGER checkins_hall_counters
+        AFTER INSERT OR DELETE OR UPDATE OF event_id, reverted_at, checked_out_at ON checkins
+        FOR EACH ROW EXECUTE FUNCTION hall_counters_follow_checkins()
+        """,
+    ],
+    "sqlite": [
+        f"CREATE TRIGGER checkins_hall_counters_insert AFTER INSERT ON checkins BEGIN {COUNT_NEW_CHECKIN} END",
+        f"""
+        CREATE TRIGGER checkins_hall_counters_update AFTER UPDATE OF event_id, reverted_at, checked_out_at
+        ON checkins BEGIN {UNCOUNT_OLD_CHECKIN} {COUNT_NEW_CHECKIN} END
+        """,
+        f"CREATE TRIGGER checkins_hall_counters_delete AFTER DELETE ON checkins BEGIN {UNCOUNT_OLD_CHECKIN} END",
+    ],
+}
+DROP_TRIGGERS = {
+    "postgresql": ["DROP TRIGGER checkins_hall_counters ON checkins", "DROP FUNCTION hall_counters_follow_checkins()"],
+    "sqlite": [
+        "DROP TRIGGER checkins_hall_counters_insert",
+        "DROP TRIGGER checkins_hall_counters_update",
+        "DROP TRIGGER checkins_hall_counters_delete",
+    ],
+}
 
 
 def upgrade():
@@ -57,29 +98,9 @@ def create_counters():
         sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_hall_counters_event_id_events'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('event_id', name=op.f('pk_hall_counters')),
     )
-    op.execute(
-        f"INSERT INTO hall_counters (event_id, present, inside) "
-        f"SELECT event_id, SUM({PRESENT.format(row='checkins')}), SUM({INSIDE.format(row='checkins')}) "
-        "FROM checkins GROUP BY event_id"
-    )
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE FUNCTION hall_counters_follow_checkins() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {_subtract('OLD')} END IF; "
-            f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {_add('NEW')} END IF; "
-            "RETURN NULL; END $$"
-        )
-        op.execute(
-            "CREATE TRIGGER checkins_hall_counters AFTER INSERT OR DELETE OR UPDATE OF event_id, reverted_at, "
-            "checked_out_at ON checkins FOR EACH ROW EXECUTE FUNCTION hall_counters_follow_checkins()"
-        )
-    else:
-        op.execute(f"CREATE TRIGGER checkins_hall_counters_insert AFTER INSERT ON checkins BEGIN {_add('NEW')} END")
-        op.execute(
-            "CREATE TRIGGER checkins_hall_counters_update AFTER UPDATE OF event_id, reverted_at, checked_out_at "
-            f"ON checkins BEGIN {_subtract('OLD')} {_add('NEW')} END"
-        )
-        op.execute(f"CREATE TRIGGER checkins_hall_counters_delete AFTER DELETE ON checkins BEGIN {_subtract('OLD')} END")
+    op.execute(RECOUNT)
+    for statement in TRIGGERS[op.get_bind().dialect.name]:
+        op.execute(statement)
 
 
 def downgrade():
@@ -90,10 +111,6 @@ def downgrade():
 
 def drop_counters():
     """The counters and their triggers (also used by the upgrade of e03732309801, which replaces them)."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER checkins_hall_counters ON checkins")
-        op.execute("DROP FUNCTION hall_counters_follow_checkins()")
-    else:
-        for kind in ("insert", "update", "delete"):
-            op.execute(f"DROP TRIGGER checkins_hall_counters_{kind}")
+    for statement in DROP_TRIGGERS[op.get_bind().dialect.name]:
+        op.execute(statement)
     op.drop_table('hall_counters')

@@ -31,151 +31,350 @@ depends_on = None
 COUNTS = ("invitees", "invited", "answered", "hall", "stream", "waiting", "declined", "cancelled", "present",
           "inside", "hall_present")
 
+# What each row adds to the counters of its group (an invitee without a group counts in group 0):
+#   invitee:      invitees 1, invited 1 if invited_at is set;
+#   registration: answered 1, and 1 in hall / stream (confirmed in that mode), waiting, declined or cancelled;
+#   current (not reverted) check-in: present 1, inside 1 if not checked out, hall_present 1 if its registration
+#                 holds a confirmed hall seat.
+# Every statement below counts only while the event exists: while it is being deleted, nothing is changed (in the
+# transaction that made them, an update would check the counters' foreign key to the event and fail).
+# The statements are word for word what this revision first executed (then assembled in Python), hence the odd
+# `1 = 1` conditions; databases already hold them.
 
-def _when(condition: str) -> str:
-    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+#: Invitee NEW counts in its group; the group's first invitee makes the group's counter row.
+COUNT_NEW_INVITEE = """
+    INSERT INTO group_counters (event_id, group_key, invitees, invited, answered, hall, stream, waiting, declined,
+                                cancelled, present, inside, hall_present)
+    SELECT NEW.event_id, COALESCE(NEW.group_id, 0), 1, CASE WHEN NEW.invited_at IS NOT NULL THEN 1 ELSE 0 END,
+           0, 0, 0, 0, 0, 0, 0, 0, 0
+    WHERE EXISTS (SELECT 1 FROM events WHERE events.id = NEW.event_id)
+    ON CONFLICT (event_id, group_key) DO UPDATE SET invitees = group_counters.invitees + excluded.invitees,
+                                                    invited = group_counters.invited + excluded.invited;
+"""
 
+#: Invitee OLD no longer counts in its group.
+UNCOUNT_OLD_INVITEE = """
+    UPDATE group_counters SET invitees = group_counters.invitees - change.invitees,
+                              invited = group_counters.invited - change.invited
+    FROM (SELECT OLD.event_id AS event_id, COALESCE(OLD.group_id, 0) AS group_key, 1 AS invitees,
+                 CASE WHEN OLD.invited_at IS NOT NULL THEN 1 ELSE 0 END AS invited
+          WHERE 1 = 1 AND EXISTS (SELECT 1 FROM events WHERE events.id = OLD.event_id)) AS change
+    WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;
+"""
 
-def _invitee_part(i: str) -> dict:
-    """What invitee row `i` adds by itself."""
-    return {"invitees": "1", "invited": _when(f"{i}.invited_at IS NOT NULL")}
+#: When invitee OLD moved to another group: its registration and current check-in leave the old group ...
+UNCOUNT_MOVED_ANSWERS = """
+    UPDATE group_counters SET answered = group_counters.answered - change.answered,
+                              hall = group_counters.hall - change.hall,
+                              stream = group_counters.stream - change.stream,
+                              waiting = group_counters.waiting - change.waiting,
+                              declined = group_counters.declined - change.declined,
+                              cancelled = group_counters.cancelled - change.cancelled
+    FROM (SELECT OLD.event_id AS event_id, COALESCE(OLD.group_id, 0) AS group_key, 1 AS answered,
+                 CASE WHEN r.status = 'confirmed' AND r.mode = 'hall' THEN 1 ELSE 0 END AS hall,
+                 CASE WHEN r.status = 'confirmed' AND r.mode = 'stream' THEN 1 ELSE 0 END AS stream,
+                 CASE WHEN r.status = 'waiting' THEN 1 ELSE 0 END AS waiting,
+                 CASE WHEN r.status = 'declined' THEN 1 ELSE 0 END AS declined,
+                 CASE WHEN r.status = 'cancelled' THEN 1 ELSE 0 END AS cancelled
+          FROM registrations r
+          WHERE r.invitee_id = OLD.id AND COALESCE(OLD.group_id, 0) <> COALESCE(NEW.group_id, 0)
+            AND EXISTS (SELECT 1 FROM events WHERE events.id = OLD.event_id)) AS change
+    WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;
+    UPDATE group_counters SET present = group_counters.present - change.present,
+                              inside = group_counters.inside - change.inside,
+                              hall_present = group_counters.hall_present - change.hall_present
+    FROM (SELECT OLD.event_id AS event_id, COALESCE(OLD.group_id, 0) AS group_key, 1 AS present,
+                 CASE WHEN c.checked_out_at IS NULL THEN 1 ELSE 0 END AS inside,
+                 CASE WHEN r.status = 'confirmed' AND r.mode = 'hall' THEN 1 ELSE 0 END AS hall_present
+          FROM registrations r JOIN checkins c ON c.registration_id = r.id AND c.reverted_at IS NULL
+          WHERE r.invitee_id = OLD.id AND COALESCE(OLD.group_id, 0) <> COALESCE(NEW.group_id, 0)
+            AND EXISTS (SELECT 1 FROM events WHERE events.id = OLD.event_id)) AS change
+    WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;
+"""
 
+#: ... and join the new group.
+COUNT_MOVED_ANSWERS = """
+    UPDATE group_counters SET answered = group_counters.answered + change.answered,
+                              hall = group_counters.hall + change.hall,
+                              stream = group_counters.stream + change.stream,
+                              waiting = group_counters.waiting + change.waiting,
+                              declined = group_counters.declined + change.declined,
+                              cancelled = group_counters.cancelled + change.cancelled
+    FROM (SELECT NEW.event_id AS event_id, COALESCE(NEW.group_id, 0) AS group_key, 1 AS answered,
+                 CASE WHEN r.status = 'confirmed' AND r.mode = 'hall' THEN 1 ELSE 0 END AS hall,
+                 CASE WHEN r.status = 'confirmed' AND r.mode = 'stream' THEN 1 ELSE 0 END AS stream,
+                 CASE WHEN r.status = 'waiting' THEN 1 ELSE 0 END AS waiting,
+                 CASE WHEN r.status = 'declined' THEN 1 ELSE 0 END AS declined,
+                 CASE WHEN r.status = 'cancelled' THEN 1 ELSE 0 END AS cancelled
+          FROM registrations r
+          WHERE r.invitee_id = NEW.id AND COALESCE(OLD.group_id, 0) <> COALESCE(NEW.group_id, 0)
+            AND EXISTS (SELECT 1 FROM events WHERE events.id = NEW.event_id)) AS change
+    WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;
+    UPDATE group_counters SET present = group_counters.present + change.present,
+                              inside = group_counters.inside + change.inside,
+                              hall_present = group_counters.hall_present + change.hall_present
+    FROM (SELECT NEW.event_id AS event_id, COALESCE(NEW.group_id, 0) AS group_key, 1 AS present,
+                 CASE WHEN c.checked_out_at IS NULL THEN 1 ELSE 0 END AS inside,
+                 CASE WHEN r.status = 'confirmed' AND r.mode = 'hall' THEN 1 ELSE 0 END AS hall_present
+          FROM registrations r JOIN checkins c ON c.registration_id = r.id AND c.reverted_at IS NULL
+          WHERE r.invitee_id = NEW.id AND COALESCE(OLD.group_id, 0) <> COALESCE(NEW.group_id, 0)
+            AND EXISTS (SELECT 1 FROM events WHERE events.id = NEW.event_id)) AS change
+    WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;
+"""
 
-def _hall_seat(r: str) -> str:
-    return f"{r}.status = 'confirmed' AND {r}.mode = 'hall'"
+#: The registration and current check-in of invitee OLD, which is being deleted, leave its group (before the
+#: cascade deletes them: their own triggers then find no invitee and change nothing).
+UNCOUNT_OLD_ANSWERS = """
+    UPDATE group_counters SET answered = group_counters.answered - change.answered,
+                              hall = group_counters.hall - change.hall,
+                              stream = group_counters.stream - change.stream,
+                              waiting = group_counters.waiting - change.waiting,
+                              declined = group_counters.declined - change.declined,
+                              cancelled = group_counters.cancelled - change.cancelled
+    FROM (SELECT OLD.event_id AS event_id, COALESCE(OLD.group_id, 0) AS group_key, 1 AS answered,
+                 CASE WHEN r.status = 'confirmed' AND r.mode = 'hall' THEN 1 ELSE 0 END AS hall,
+                 CASE WHEN r.status = 'confirmed' AND r.mode = 'stream' THEN 1 ELSE 0 END AS stream,
+                 CASE WHEN r.status = 'waiting' THEN 1 ELSE 0 END AS waiting,
+                 CASE WHEN r.status = 'declined' THEN 1 ELSE 0 END AS declined,
+                 CASE WHEN r.status = 'cancelled' THEN 1 ELSE 0 END AS cancelled
+          FROM registrations r
+          WHERE r.invitee_id = OLD.id AND 1 = 1
+            AND EXISTS (SELECT 1 FROM events WHERE events.id = OLD.event_id)) AS change
+    WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;
+    UPDATE group_counters SET present = group_counters.present - change.present,
+                              inside = group_counters.inside - change.inside,
+                              hall_present = group_counters.hall_present - change.hall_present
+    FROM (SELECT OLD.event_id AS event_id, COALESCE(OLD.group_id, 0) AS group_key, 1 AS present,
+                 CASE WHEN c.checked_out_at IS NULL THEN 1 ELSE 0 END AS inside,
+                 CASE WHEN r.status = 'confirmed' AND r.mode = 'hall' THEN 1 ELSE 0 END AS hall_present
+          FROM registrations r JOIN checkins c ON c.registration_id = r.id AND c.reverted_at IS NULL
+          WHERE r.invitee_id = OLD.id AND 1 = 1
+            AND EXISTS (SELECT 1 FROM events WHERE events.id = OLD.event_id)) AS change
+    WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;
+"""
 
+#: Registration NEW counts in its invitee's group (none if the invitee is gone).
+COUNT_NEW_REGISTRATION = """
+    UPDATE group_counters SET answered = group_counters.answered + change.answered,
+                              hall = group_counters.hall + change.hall,
+                              stream = group_counters.stream + change.stream,
+                              waiting = group_counters.waiting + change.waiting,
+                              declined = group_counters.declined + change.declined,
+                              cancelled = group_counters.cancelled + change.cancelled
+    FROM (SELECT NEW.event_id AS event_id, COALESCE(i.group_id, 0) AS group_key, 1 AS answered,
+                 CASE WHEN NEW.status = 'confirmed' AND NEW.mode = 'hall' THEN 1 ELSE 0 END AS hall,
+                 CASE WHEN NEW.status = 'confirmed' AND NEW.mode = 'stream' THEN 1 ELSE 0 END AS stream,
+                 CASE WHEN NEW.status = 'waiting' THEN 1 ELSE 0 END AS waiting,
+                 CASE WHEN NEW.status = 'declined' THEN 1 ELSE 0 END AS declined,
+                 CASE WHEN NEW.status = 'cancelled' THEN 1 ELSE 0 END AS cancelled
+          FROM invitees i
+          WHERE i.id = NEW.invitee_id AND EXISTS (SELECT 1 FROM events WHERE events.id = NEW.event_id)) AS change
+    WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;
+"""
 
-def _registration_part(r: str) -> dict:
-    """What registration row `r` adds."""
-    return {
-        "answered": "1",
-        "hall": _when(_hall_seat(r)),
-        "stream": _when(f"{r}.status = 'confirmed' AND {r}.mode = 'stream'"),
-        "waiting": _when(f"{r}.status = 'waiting'"),
-        "declined": _when(f"{r}.status = 'declined'"),
-        "cancelled": _when(f"{r}.status = 'cancelled'"),
-    }
+#: The current check-in of registration NEW counts in the invitee's group (its hall_present follows NEW's seat).
+COUNT_NEW_REGISTRATION_CHECKIN = """
+    UPDATE group_counters SET present = group_counters.present + change.present,
+                              inside = group_counters.inside + change.inside,
+                              hall_present = group_counters.hall_present + change.hall_present
+    FROM (SELECT NEW.event_id AS event_id, COALESCE(i.group_id, 0) AS group_key, 1 AS present,
+                 CASE WHEN c.checked_out_at IS NULL THEN 1 ELSE 0 END AS inside,
+                 CASE WHEN NEW.status = 'confirmed' AND NEW.mode = 'hall' THEN 1 ELSE 0 END AS hall_present
+          FROM invitees i JOIN checkins c ON c.registration_id = NEW.id AND c.reverted_at IS NULL
+          WHERE i.id = NEW.invitee_id AND EXISTS (SELECT 1 FROM events WHERE events.id = NEW.event_id)) AS change
+    WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;
+"""
 
+#: Registration OLD, with its current check-in, no longer counts in its invitee's group (none if the invitee
+#: is gone).
+UNCOUNT_OLD_REGISTRATION = """
+    UPDATE group_counters SET answered = group_counters.answered - change.answered,
+                              hall = group_counters.hall - change.hall,
+                              stream = group_counters.stream - change.stream,
+                              waiting = group_counters.waiting - change.waiting,
+                              declined = group_counters.declined - change.declined,
+                              cancelled = group_counters.cancelled - change.cancelled
+    FROM (SELECT OLD.event_id AS event_id, COALESCE(i.group_id, 0) AS group_key, 1 AS answered,
+                 CASE WHEN OLD.status = 'confirmed' AND OLD.mode = 'hall' THEN 1 ELSE 0 END AS hall,
+                 CASE WHEN OLD.status = 'confirmed' AND OLD.mode = 'stream' THEN 1 ELSE 0 END AS stream,
+                 CASE WHEN OLD.status = 'waiting' THEN 1 ELSE 0 END AS waiting,
+                 CASE WHEN OLD.status = 'declined' THEN 1 ELSE 0 END AS declined,
+                 CASE WHEN OLD.status = 'cancelled' THEN 1 ELSE 0 END AS cancelled
+          FROM invitees i
+          WHERE i.id = OLD.invitee_id AND EXISTS (SELECT 1 FROM events WHERE events.id = OLD.event_id)) AS change
+    WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;
+    UPDATE group_counters SET present = group_counters.present - change.present,
+                              inside = group_counters.inside - change.inside,
+                              hall_present = group_counters.hall_present - change.hall_present
+    FROM (SELECT OLD.event_id AS event_id, COALESCE(i.group_id, 0) AS group_key, 1 AS present,
+                 CASE WHEN c.checked_out_at IS NULL THEN 1 ELSE 0 END AS inside,
+                 CASE WHEN OLD.status = 'confirmed' AND OLD.mode = 'hall' THEN 1 ELSE 0 END AS hall_present
+          FROM invitees i JOIN checkins c ON c.registration_id = OLD.id AND c.reverted_at IS NULL
+          WHERE i.id = OLD.invitee_id AND EXISTS (SELECT 1 FROM events WHERE events.id = OLD.event_id)) AS change
+    WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;
+"""
 
-def _checkin_part(c: str, r: str) -> dict:
-    """What current check-in row `c` of registration row `r` adds."""
-    return {"present": "1", "inside": _when(f"{c}.checked_out_at IS NULL"), "hall_present": _when(_hall_seat(r))}
+#: Check-in NEW, if current, counts in its guest's group (none if the registration is gone).
+COUNT_NEW_CHECKIN = """
+    UPDATE group_counters SET present = group_counters.present + change.present,
+                              inside = group_counters.inside + change.inside,
+                              hall_present = group_counters.hall_present + change.hall_present
+    FROM (SELECT NEW.event_id AS event_id, COALESCE(i.group_id, 0) AS group_key, 1 AS present,
+                 CASE WHEN NEW.checked_out_at IS NULL THEN 1 ELSE 0 END AS inside,
+                 CASE WHEN r.status = 'confirmed' AND r.mode = 'hall' THEN 1 ELSE 0 END AS hall_present
+          FROM registrations r JOIN invitees i ON i.id = r.invitee_id
+          WHERE r.id = NEW.registration_id AND NEW.reverted_at IS NULL
+            AND EXISTS (SELECT 1 FROM events WHERE events.id = NEW.event_id)) AS change
+    WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;
+"""
 
+#: Check-in OLD, if it was current, no longer counts in its guest's group.
+UNCOUNT_OLD_CHECKIN = """
+    UPDATE group_counters SET present = group_counters.present - change.present,
+                              inside = group_counters.inside - change.inside,
+                              hall_present = group_counters.hall_present - change.hall_present
+    FROM (SELECT OLD.event_id AS event_id, COALESCE(i.group_id, 0) AS group_key, 1 AS present,
+                 CASE WHEN OLD.checked_out_at IS NULL THEN 1 ELSE 0 END AS inside,
+                 CASE WHEN r.status = 'confirmed' AND r.mode = 'hall' THEN 1 ELSE 0 END AS hall_present
+          FROM registrations r JOIN invitees i ON i.id = r.invitee_id
+          WHERE r.id = OLD.registration_id AND OLD.reverted_at IS NULL
+            AND EXISTS (SELECT 1 FROM events WHERE events.id = OLD.event_id)) AS change
+    WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;
+"""
 
-def _change(sign: str, part: dict, event: str, group: str, source: str = "", where: str = "1 = 1") -> str:
-    """Add (sign '+') or take out ('-') `part` in the counters of `group` for each row of `source` matching
-    `where` (one row without a source). The counters exist, made by the group's first invitee (_add_invitee),
-    except while the event is being deleted: then nothing is changed (in the transaction that made them, an
-    update would check their event's foreign key and fail)."""
-    values = ", ".join(f"{expression} AS {name}" for name, expression in part.items())
-    updates = ", ".join(f"{name} = group_counters.{name} {sign} change.{name}" for name in part)
-    return (f"UPDATE group_counters SET {updates} FROM (SELECT {event} AS event_id, {group} AS group_key, {values} "
-            f"{source} WHERE {where} AND {_event_exists(event)}) AS change "
-            "WHERE group_counters.event_id = change.event_id AND group_counters.group_key = change.group_key;")
-
-
-def _add_invitee(i: str) -> str:
-    """Count invitee row `i` in its group, making the group's counters if it has none yet, unless the event is
-    gone (a group deleted with its event moves its invitees to no group: nothing to count any more)."""
-    part = _invitee_part(i)
-    values = ", ".join(part.get(name, "0") for name in COUNTS)
-    updates = ", ".join(f"{name} = group_counters.{name} + excluded.{name}" for name in part)
-    return (f"INSERT INTO group_counters (event_id, group_key, {', '.join(COUNTS)}) "
-            f"SELECT {i}.event_id, {_group(i)}, {values} "
-            f"WHERE {_event_exists(f'{i}.event_id')} "
-            f"ON CONFLICT (event_id, group_key) DO UPDATE SET {updates};")
-
-
-def _event_exists(event: str) -> str:
-    return f"EXISTS (SELECT 1 FROM events WHERE events.id = {event})"
-
-
-def _group(i: str) -> str:
-    return f"COALESCE({i}.group_id, 0)"
-
-
-def _invitee_parts(sign: str, i: str, where: str = "1 = 1") -> list[str]:
-    """The changes for the registration and current check-in of invitee row `i`, in `i`'s group."""
-    return [
-        _change(sign, _registration_part("r"), f"{i}.event_id", _group(i), "FROM registrations r",
-                f"r.invitee_id = {i}.id AND {where}"),
-        _change(sign, _checkin_part("c", "r"), f"{i}.event_id", _group(i),
-                "FROM registrations r JOIN checkins c ON c.registration_id = r.id AND c.reverted_at IS NULL",
-                f"r.invitee_id = {i}.id AND {where}"),
-    ]
-
-
-def _registration_parts(sign: str, r: str) -> list[str]:
-    """The changes for registration row `r` with its current check-in, in its invitee's group (none if the
-    invitee is gone)."""
-    return [
-        _change(sign, _registration_part(r), f"{r}.event_id", _group("i"), "FROM invitees i", f"i.id = {r}.invitee_id"),
-        _change(sign, _checkin_part("c", r), f"{r}.event_id", _group("i"),
-                f"FROM invitees i JOIN checkins c ON c.registration_id = {r}.id AND c.reverted_at IS NULL",
-                f"i.id = {r}.invitee_id"),
-    ]
-
-
-def _checkin_change(sign: str, c: str) -> str:
-    """The change for check-in row `c`, if current, in its guest's group (none if the registration is gone)."""
-    return _change(sign, _checkin_part(c, "r"), f"{c}.event_id", _group("i"),
-                   "FROM registrations r JOIN invitees i ON i.id = r.invitee_id",
-                   f"r.id = {c}.registration_id AND {c}.reverted_at IS NULL")
-
-
-#: Per table: (columns whose update changes the counts, statements after an insert, after an update, before a delete).
-TRIGGERS = {
-    "invitees": (
-        "group_id, invited_at",
-        [_add_invitee("NEW")],
-        [
-            _change("-", _invitee_part("OLD"), "OLD.event_id", _group("OLD")),
-            _add_invitee("NEW"),
-            *_invitee_parts("-", "OLD", f"{_group('OLD')} <> {_group('NEW')}"),
-            *_invitee_parts("+", "NEW", f"{_group('OLD')} <> {_group('NEW')}"),
-        ],
-        [_change("-", _invitee_part("OLD"), "OLD.event_id", _group("OLD")), *_invitee_parts("-", "OLD")],
-    ),
-    "registrations": (
-        "status, mode",
-        _registration_parts("+", "NEW")[:1],
-        [*_registration_parts("-", "OLD"), *_registration_parts("+", "NEW")],
-        _registration_parts("-", "OLD"),
-    ),
-    "checkins": (
-        "reverted_at, checked_out_at",
-        [_checkin_change("+", "NEW")],
-        [_checkin_change("-", "OLD"), _checkin_change("+", "NEW")],
-        [_checkin_change("-", "OLD")],
-    ),
-}
+#: A changed invitee (group or invitation): out of its old group, into its new one, with its answers if it moved.
+INVITEE_CHANGED = f"{UNCOUNT_OLD_INVITEE} {COUNT_NEW_INVITEE} {UNCOUNT_MOVED_ANSWERS} {COUNT_MOVED_ANSWERS}"
+#: A deleted invitee: out of its group, with its answers.
+INVITEE_DELETED = f"{UNCOUNT_OLD_INVITEE} {UNCOUNT_OLD_ANSWERS}"
 
 #: On PostgreSQL new invitees are counted once per statement, from its transition table: an import of 40,000
 #: (one COPY) adds to each group's counters once instead of 40,000 times.
-COUNT_NEW_INVITEES = (
-    f"INSERT INTO group_counters (event_id, group_key, {', '.join(COUNTS)}) "
-    f"SELECT n.event_id, {_group('n')}, count(*), count(n.invited_at), {', '.join('0' for _ in COUNTS[2:])} "
-    f"FROM new_invitees n WHERE {_event_exists('n.event_id')} GROUP BY n.event_id, {_group('n')} "
-    "ON CONFLICT (event_id, group_key) DO UPDATE SET invitees = group_counters.invitees + excluded.invitees, "
-    "invited = group_counters.invited + excluded.invited;"
-)
+COUNT_NEW_INVITEES = """
+    INSERT INTO group_counters (event_id, group_key, invitees, invited, answered, hall, stream, waiting, declined,
+                                cancelled, present, inside, hall_present)
+    SELECT n.event_id, COALESCE(n.group_id, 0), count(*), count(n.invited_at), 0, 0, 0, 0, 0, 0, 0, 0, 0
+    FROM new_invitees n WHERE EXISTS (SELECT 1 FROM events WHERE events.id = n.event_id)
+    GROUP BY n.event_id, COALESCE(n.group_id, 0)
+    ON CONFLICT (event_id, group_key) DO UPDATE SET invitees = group_counters.invitees + excluded.invitees,
+                                                    invited = group_counters.invited + excluded.invited;
+"""
 
 #: The row of a deleted audience group, once its invitees have moved to 0 (none other than 0 exists then).
 DROP_GROUP_ROW = "DELETE FROM group_counters WHERE event_id = OLD.event_id AND group_key = OLD.id;"
 
-def _recount() -> str:
-    """The counters of every event and group, counted afresh."""
-    parts = [(_invitee_part("i"), "1 = 1"), (_registration_part("r"), "r.id IS NOT NULL"),
-             (_checkin_part("c", "r"), "c.id IS NOT NULL")]
-    sums = [f"sum(CASE WHEN {present} THEN {part[name]} ELSE 0 END)"
-            for name in COUNTS for part, present in parts if name in part]
-    return (
-        f"INSERT INTO group_counters (event_id, group_key, {', '.join(COUNTS)}) "
-        f"SELECT i.event_id, {_group('i')}, {', '.join(sums)} "
-        "FROM invitees i LEFT JOIN registrations r ON r.invitee_id = i.id "
-        "LEFT JOIN checkins c ON c.registration_id = r.id AND c.reverted_at IS NULL "
-        f"GROUP BY i.event_id, {_group('i')}"
-    )
+#: The counters of every event and group, counted afresh.
+RECOUNT = """
+    INSERT INTO group_counters (event_id, group_key, invitees, invited, answered, hall, stream, waiting, declined,
+                                cancelled, present, inside, hall_present)
+    SELECT i.event_id, COALESCE(i.group_id, 0),
+           sum(CASE WHEN 1 = 1 THEN 1 ELSE 0 END),
+           sum(CASE WHEN 1 = 1 THEN CASE WHEN i.invited_at IS NOT NULL THEN 1 ELSE 0 END ELSE 0 END),
+           sum(CASE WHEN r.id IS NOT NULL THEN 1 ELSE 0 END),
+           sum(CASE WHEN r.id IS NOT NULL THEN CASE WHEN r.status = 'confirmed' AND r.mode = 'hall' THEN 1 ELSE 0 END
+               ELSE 0 END),
+           sum(CASE WHEN r.id IS NOT NULL THEN CASE WHEN r.status = 'confirmed' AND r.mode = 'stream' THEN 1 ELSE 0 END
+               ELSE 0 END),
+           sum(CASE WHEN r.id IS NOT NULL THEN CASE WHEN r.status = 'waiting' THEN 1 ELSE 0 END ELSE 0 END),
+           sum(CASE WHEN r.id IS NOT NULL THEN CASE WHEN r.status = 'declined' THEN 1 ELSE 0 END ELSE 0 END),
+           sum(CASE WHEN r.id IS NOT NULL THEN CASE WHEN r.status = 'cancelled' THEN 1 ELSE 0 END ELSE 0 END),
+           sum(CASE WHEN c.id IS NOT NULL THEN 1 ELSE 0 END),
+           sum(CASE WHEN c.id IS NOT NULL THEN CASE WHEN c.checked_out_at IS NULL THEN 1 ELSE 0 END ELSE 0 END),
+           sum(CASE WHEN c.id IS NOT NULL THEN CASE WHEN r.status = 'confirmed' AND r.mode = 'hall' THEN 1 ELSE 0 END
+               ELSE 0 END)
+    FROM invitees i LEFT JOIN registrations r ON r.invitee_id = i.id
+    LEFT JOIN checkins c ON c.registration_id = r.id AND c.reverted_at IS NULL
+    GROUP BY i.event_id, COALESCE(i.group_id, 0)
+"""
+
+#: Per database: the triggers that keep group_counters equal to RECOUNT after every change of an invitee's group
+#: or invitation, a registration's status or mode, a check-in's reversal or check-out, and every insert and
+#: delete; and a deleted audience group's row removed.
+TRIGGERS = {
+    "postgresql": [
+        f"""
+        CREATE FUNCTION invitees_group_counters() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+            IF TG_OP = 'UPDATE' THEN {INVITEE_CHANGED}
+            ELSE {INVITEE_DELETED} RETURN OLD; END IF;
+            RETURN NULL;
+        END $$
+        """,
+        "CREATE TRIGGER invitees_group_counters AFTER UPDATE OF group_id, invited_at ON invitees "
+        "FOR EACH ROW EXECUTE FUNCTION invitees_group_counters()",
+        "CREATE TRIGGER invitees_group_counters_delete BEFORE DELETE ON invitees "
+        "FOR EACH ROW EXECUTE FUNCTION invitees_group_counters()",
+        f"""
+        CREATE FUNCTION registrations_group_counters() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+            IF TG_OP = 'INSERT' THEN {COUNT_NEW_REGISTRATION}
+            ELSIF TG_OP = 'UPDATE' THEN
+                {UNCOUNT_OLD_REGISTRATION} {COUNT_NEW_REGISTRATION} {COUNT_NEW_REGISTRATION_CHECKIN}
+            ELSE {UNCOUNT_OLD_REGISTRATION} RETURN OLD; END IF;
+            RETURN NULL;
+        END $$
+        """,
+        "CREATE TRIGGER registrations_group_counters AFTER INSERT OR UPDATE OF status, mode ON registrations "
+        "FOR EACH ROW EXECUTE FUNCTION registrations_group_counters()",
+        "CREATE TRIGGER registrations_group_counters_delete BEFORE DELETE ON registrations "
+        "FOR EACH ROW EXECUTE FUNCTION registrations_group_counters()",
+        f"""
+        CREATE FUNCTION checkins_group_counters() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+            IF TG_OP = 'INSERT' THEN {COUNT_NEW_CHECKIN}
+            ELSIF TG_OP = 'UPDATE' THEN {UNCOUNT_OLD_CHECKIN} {COUNT_NEW_CHECKIN}
+            ELSE {UNCOUNT_OLD_CHECKIN} RETURN OLD; END IF;
+            RETURN NULL;
+        END $$
+        """,
+        "CREATE TRIGGER checkins_group_counters AFTER INSERT OR UPDATE OF reverted_at, checked_out_at ON checkins "
+        "FOR EACH ROW EXECUTE FUNCTION checkins_group_counters()",
+        "CREATE TRIGGER checkins_group_counters_delete BEFORE DELETE ON checkins "
+        "FOR EACH ROW EXECUTE FUNCTION checkins_group_counters()",
+        "CREATE FUNCTION new_invitees_group_counters() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN {COUNT_NEW_INVITEES} RETURN NULL; END $$",
+        "CREATE TRIGGER invitees_group_counters_insert AFTER INSERT ON invitees "
+        "REFERENCING NEW TABLE AS new_invitees FOR EACH STATEMENT EXECUTE FUNCTION new_invitees_group_counters()",
+        "CREATE FUNCTION audience_groups_group_counters() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN {DROP_GROUP_ROW} RETURN NULL; END $$",
+        "CREATE TRIGGER audience_groups_group_counters AFTER DELETE ON audience_groups "
+        "FOR EACH ROW EXECUTE FUNCTION audience_groups_group_counters()",
+    ],
+    "sqlite": [
+        f"CREATE TRIGGER invitees_group_counters_insert AFTER INSERT ON invitees BEGIN {COUNT_NEW_INVITEE} END",
+        "CREATE TRIGGER invitees_group_counters_update AFTER UPDATE OF group_id, invited_at ON invitees "
+        f"BEGIN {INVITEE_CHANGED} END",
+        f"CREATE TRIGGER invitees_group_counters_delete BEFORE DELETE ON invitees BEGIN {INVITEE_DELETED} END",
+        "CREATE TRIGGER registrations_group_counters_insert AFTER INSERT ON registrations "
+        f"BEGIN {COUNT_NEW_REGISTRATION} END",
+        "CREATE TRIGGER registrations_group_counters_update AFTER UPDATE OF status, mode ON registrations "
+        f"BEGIN {UNCOUNT_OLD_REGISTRATION} {COUNT_NEW_REGISTRATION} {COUNT_NEW_REGISTRATION_CHECKIN} END",
+        "CREATE TRIGGER registrations_group_counters_delete BEFORE DELETE ON registrations "
+        f"BEGIN {UNCOUNT_OLD_REGISTRATION} END",
+        f"CREATE TRIGGER checkins_group_counters_insert AFTER INSERT ON checkins BEGIN {COUNT_NEW_CHECKIN} END",
+        "CREATE TRIGGER checkins_group_counters_update AFTER UPDATE OF reverted_at, checked_out_at ON checkins "
+        f"BEGIN {UNCOUNT_OLD_CHECKIN} {COUNT_NEW_CHECKIN} END",
+        f"CREATE TRIGGER checkins_group_counters_delete BEFORE DELETE ON checkins BEGIN {UNCOUNT_OLD_CHECKIN} END",
+        f"CREATE TRIGGER audience_groups_group_counters AFTER DELETE ON audience_groups BEGIN {DROP_GROUP_ROW} END",
+    ],
+}
+DROP_TRIGGERS = {
+    "postgresql": [
+        "DROP FUNCTION invitees_group_counters() CASCADE",
+        "DROP FUNCTION registrations_group_counters() CASCADE",
+        "DROP FUNCTION checkins_group_counters() CASCADE",
+        "DROP FUNCTION new_invitees_group_counters() CASCADE",
+        "DROP FUNCTION audience_groups_group_counters() CASCADE",
+    ],
+    "sqlite": [
+        "DROP TRIGGER invitees_group_counters_insert",
+        "DROP TRIGGER invitees_group_counters_update",
+        "DROP TRIGGER invitees_group_counters_delete",
+        "DROP TRIGGER registrations_group_counters_insert",
+        "DROP TRIGGER registrations_group_counters_update",
+        "DROP TRIGGER registrations_group_counters_delete",
+        "DROP TRIGGER checkins_group_counters_insert",
+        "DROP TRIGGER checkins_group_counters_update",
+        "DROP TRIGGER checkins_group_counters_delete",
+        "DROP TRIGGER audience_groups_group_counters",
+    ],
+}
 
 
 def upgrade():
@@ -188,51 +387,15 @@ def upgrade():
         sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_group_counters_event_id_events'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('event_id', 'group_key', name=op.f('pk_group_counters')),
     )
-    op.execute(_recount())
+    op.execute(RECOUNT)
     _hall_counters_migration().drop_counters()
-    if op.get_bind().dialect.name == "postgresql":
-        for table, (columns, inserted, updated, deleted) in TRIGGERS.items():
-            per_row = table != "invitees"  # new invitees are counted per statement (COUNT_NEW_INVITEES)
-            on_insert = f"IF TG_OP = 'INSERT' THEN {' '.join(inserted)} ELS" if per_row else ""
-            op.execute(
-                f"CREATE FUNCTION {table}_group_counters() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"{on_insert}IF TG_OP = 'UPDATE' THEN {' '.join(updated)} "
-                f"ELSE {' '.join(deleted)} RETURN OLD; END IF; RETURN NULL; END $$"
-            )
-            events = f"INSERT OR UPDATE OF {columns}" if per_row else f"UPDATE OF {columns}"
-            op.execute(f"CREATE TRIGGER {table}_group_counters AFTER {events} ON {table} "
-                       f"FOR EACH ROW EXECUTE FUNCTION {table}_group_counters()")
-            op.execute(f"CREATE TRIGGER {table}_group_counters_delete BEFORE DELETE ON {table} "
-                       f"FOR EACH ROW EXECUTE FUNCTION {table}_group_counters()")
-        op.execute("CREATE FUNCTION new_invitees_group_counters() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                   f"BEGIN {COUNT_NEW_INVITEES} RETURN NULL; END $$")
-        op.execute("CREATE TRIGGER invitees_group_counters_insert AFTER INSERT ON invitees "
-                   "REFERENCING NEW TABLE AS new_invitees FOR EACH STATEMENT EXECUTE FUNCTION new_invitees_group_counters()")
-        op.execute("CREATE FUNCTION audience_groups_group_counters() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                   f"BEGIN {DROP_GROUP_ROW} RETURN NULL; END $$")
-        op.execute("CREATE TRIGGER audience_groups_group_counters AFTER DELETE ON audience_groups "
-                   "FOR EACH ROW EXECUTE FUNCTION audience_groups_group_counters()")
-    else:
-        for table, (columns, inserted, updated, deleted) in TRIGGERS.items():
-            op.execute(f"CREATE TRIGGER {table}_group_counters_insert AFTER INSERT ON {table} "
-                       f"BEGIN {' '.join(inserted)} END")
-            op.execute(f"CREATE TRIGGER {table}_group_counters_update AFTER UPDATE OF {columns} ON {table} "
-                       f"BEGIN {' '.join(updated)} END")
-            op.execute(f"CREATE TRIGGER {table}_group_counters_delete BEFORE DELETE ON {table} "
-                       f"BEGIN {' '.join(deleted)} END")
-        op.execute(f"CREATE TRIGGER audience_groups_group_counters AFTER DELETE ON audience_groups "
-                   f"BEGIN {DROP_GROUP_ROW} END")
+    for statement in TRIGGERS[op.get_bind().dialect.name]:
+        op.execute(statement)
 
 
 def downgrade():
-    if op.get_bind().dialect.name == "postgresql":
-        for table in (*TRIGGERS, "new_invitees", "audience_groups"):
-            op.execute(f"DROP FUNCTION {table}_group_counters() CASCADE")
-    else:
-        for table in TRIGGERS:
-            for kind in ("insert", "update", "delete"):
-                op.execute(f"DROP TRIGGER {table}_group_counters_{kind}")
-        op.execute("DROP TRIGGER audience_groups_group_counters")
+    for statement in DROP_TRIGGERS[op.get_bind().dialect.name]:
+        op.execute(statement)
     op.drop_table('group_counters')
     _hall_counters_migration().create_counters()
 
