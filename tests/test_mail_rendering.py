@@ -1,0 +1,40 @@
+"""Every kind of mail, as delivered, fits a 375 px phone and a 600 px mail pane with images blocked."""
+import pytest
+
+from .conftest import screenshot
+from .support.mails import deliver_every_kind, html_part
+
+#: A phone, and the width of a mail client's reading pane.
+WIDTHS = (375, 600)
+#: Mails looked at in the screenshots (test-artifacts/mail-<language>-<kind>-<width>.png).
+SCREENSHOTS = {("de", "confirmation-hall"), ("de", "invitation"), ("en", "opt-in"), ("de", "promotion")}
+
+
+@pytest.fixture
+def delivered(mail_app, smtp_server):
+    return deliver_every_kind(mail_app, smtp_server)
+
+
+def _block_images(route):
+    if route.request.resource_type == "image":
+        route.abort()
+    else:
+        route.continue_()
+
+
+def test_every_kind_of_mail_fits_phone_and_pane_with_images_blocked(browser, delivered):
+    too_wide = []
+    for width in WIDTHS:
+        # As a mail client shows it: no scripts, no images loaded from anywhere.
+        context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
+        page = context.new_page()
+        page.route("**/*", _block_images)
+        for (language, kind), raw in delivered.items():
+            page.set_content(html_part(raw), wait_until="load")
+            document_width = page.evaluate("document.documentElement.scrollWidth")
+            if document_width > width:
+                too_wide.append(f"{language} {kind}: {document_width} px at {width} px")
+            if (language, kind) in SCREENSHOTS:
+                screenshot(page, f"mail-{language}-{kind}-{width}")
+        context.close()
+    assert not too_wide, "mails wider than the screen:\n" + "\n".join(too_wide)
