@@ -56,11 +56,11 @@ def _latest_mail_id() -> int:
     return db.session.execute(select(OutboxMail.id).order_by(OutboxMail.id.desc()).limit(1)).scalar_one()
 
 
-def queue_every_kind(language: str) -> dict[str, int]:
+def queue_every_kind(language: str, title: str = TITLE) -> dict[str, int]:
     """Queue one mail of every kind in `language` and commit: outbox ids by kind (needs a request context)."""
     deadline = timedelta(days=7)
     event = make_event(
-        title=TITLE, hall_capacity=1, description="Vorträge, Fragen und Austausch.",
+        title=title, hall_capacity=1, description="Vorträge, Fragen und Austausch.",
         self_registration=True, self_registration_domains="muenchen.example",
     )
     event.registration_deadline = event.starts_at - deadline
@@ -90,7 +90,7 @@ def queue_every_kind(language: str) -> dict[str, int]:
     ids["cancellation"] = kinds[holder.email]
     ids["promotion"] = kinds[waiting.email]
 
-    without_stream = make_event(title=TITLE, hall_capacity=0, livestream=False)
+    without_stream = make_event(title=title, hall_capacity=0, livestream=False)
     _answered(without_stream, language, "hall", "Emil Ohnestream")
     ids["waiting-list-without-livestream"] = _latest_mail_id()
 
@@ -103,19 +103,21 @@ def queue_every_kind(language: str) -> dict[str, int]:
     return ids
 
 
-def deliver_every_kind(app, smtp_server, languages=("de", "en")) -> dict[tuple[str, str], bytes]:
-    """Queue one mail of every kind per language and deliver them: the received bytes by (language, kind)."""
-    app.config["BASE_URL"] = BASE_URL
+def deliver_every_kind(app, smtp_server, title: str = TITLE, base_url: str = BASE_URL) -> dict[tuple[str, str], bytes]:
+    """Queue one mail of every kind in German and English and deliver them: the received bytes by (language, kind)."""
+    app.config["BASE_URL"] = base_url
     with app.test_request_context():
-        ids = {(language, kind): mail_id for language in languages for kind, mail_id in queue_every_kind(language).items()}
+        ids = {
+            (language, kind): mail_id for language in ("de", "en") for kind, mail_id in queue_every_kind(language, title).items()
+        }
         report = send_all_due()
-        recipients = dict(db.session.execute(select(OutboxMail.id, OutboxMail.message_id)).all())
+        message_ids = dict(db.session.execute(select(OutboxMail.id, OutboxMail.message_id)).all())
     assert report.sent == len(ids), report
     received = {}
     for envelope in smtp_server.envelopes:
         message_id = BytesParser(policy=policy.compat32).parsebytes(envelope.content, headersonly=True)["Message-ID"]
         received["".join(message_id.split())] = envelope.content
-    return {key: received[recipients[mail_id]] for key, mail_id in ids.items()}
+    return {key: received[message_ids[mail_id]] for key, mail_id in ids.items()}
 
 
 def parsed(raw: bytes):
