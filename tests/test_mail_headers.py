@@ -4,6 +4,7 @@ import re
 import pytest
 
 from tracker.extensions import db
+from tracker.mail.headers import address_line, header_line
 from tracker.mail.sender import send_all_due
 from tracker.mail.services import queue_mail
 
@@ -116,3 +117,31 @@ def test_ticket_image_travels_inside_the_mail_with_enough_text_around_it(deliver
         assert ("QR-Code Ihres Tickets " if key[0] == "de" else "QR code of your ticket ") in alt
         # SpamAssassin's HTML_IMAGE_ONLY rules count an image in an HTML part of up to 3200 characters as spam.
         assert len(html) > 4000, len(html)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        header_line("Subject", "Einladung: " + "Größenänderung der Übersicht " * 12),
+        header_line("Subject", "Invitation: " + "x" * 120 + " and more words after a long one"),
+        header_line("Subject", "Zeile eins\r\nBcc: jemand@example.org"),
+        address_line("To", "Ö" * 150, "person@muenchen.example"),
+        address_line("To", "Maier, Anna (Referat für Arbeit und Wirtschaft, Abteilung Digitales und Innovation)", "a@b.example"),
+        address_line("From", "", "infotag@muenchen.example"),
+    ],
+)
+def test_header_lines_fold_within_the_limits_for_any_value(line):
+    field = line.rstrip("\n").split("\n")
+    assert not folding_faults(field)
+    assert all(following.startswith(" ") for following in field[1:]), "a value never starts a header of its own"
+    message = parsed(line.encode() + b"\n")
+    name = field[0].split(":")[0]
+    assert len(message.keys()) == 1 and message[name]
+
+
+def test_folded_values_read_back_as_written():
+    subject = "Einladung: " + "Größenänderung der Übersicht – " * 6
+    assert parsed(header_line("Subject", subject).encode() + b"\n")["Subject"] == subject.strip()
+    name = "Maier, Anna (Referat für Arbeit und Wirtschaft)"
+    (address,) = parsed(address_line("To", name, "a@b.example").encode() + b"\n")["To"].addresses
+    assert (address.display_name, address.addr_spec) == (name, "a@b.example")
