@@ -1,8 +1,10 @@
 """Every kind of mail, as delivered, fits a 375 px phone and a 600 px mail pane with images blocked."""
+import re
+
 import pytest
 
 from .conftest import screenshot
-from .support.mails import deliver_every_kind, html_part
+from .support.mails import BASE_URL, deliver_every_kind, html_part, text_part
 
 #: A phone, and the width of a mail client's reading pane.
 WIDTHS = (375, 600)
@@ -38,3 +40,14 @@ def test_every_kind_of_mail_fits_phone_and_pane_with_images_blocked(browser, del
                 screenshot(page, f"mail-{language}-{kind}-{width}")
         context.close()
     assert not too_wide, "mails wider than the screen:\n" + "\n".join(too_wide)
+
+
+def test_every_link_of_the_html_part_is_in_the_text_part_and_on_the_public_address(delivered):
+    for (language, kind), raw in delivered.items():
+        html, text = html_part(raw), text_part(raw)
+        links = set(re.findall(r'href="([^"]+)"', html))
+        web = {link for link in links if not link.startswith("mailto:")}
+        assert web and all(link.startswith(BASE_URL + "/") for link in web), f"{language} {kind}: {web}"
+        missing = [link for link in web if link not in text]
+        assert not missing, f"{language} {kind}: links only in the HTML part: {missing}"
+        assert set(re.findall(r'src="([^"]+)"', html)) <= {f"cid:{cid}" for cid in re.findall(r'src="cid:([^"]+)"', html)}, kind
