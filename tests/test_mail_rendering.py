@@ -1,9 +1,9 @@
-"""Every kind of mail, as delivered, fits a 375 px phone and a 600 px mail pane with images blocked."""
+"""Every kind of mail, as delivered, fits a 375 px phone and a 600 px mail pane with images blocked, and passes axe."""
 import re
 
 import pytest
 
-from .conftest import screenshot
+from .conftest import check_axe, screenshot
 from .support.mails import BASE_URL, deliver_every_kind, html_part, text_part
 
 #: A phone, and the width of a mail client's reading pane.
@@ -29,6 +29,7 @@ def test_every_kind_of_mail_fits_phone_and_pane_with_images_blocked(browser, del
     for width in WIDTHS:
         # As a mail client shows it: no scripts, no images loaded from anywhere.
         context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
+        context.set_default_timeout(10_000)
         page = context.new_page()
         page.route("**/*", _block_images)
         for (language, kind), raw in delivered.items():
@@ -40,6 +41,19 @@ def test_every_kind_of_mail_fits_phone_and_pane_with_images_blocked(browser, del
                 screenshot(page, f"mail-{language}-{kind}-{width}")
         context.close()
     assert not too_wide, "mails wider than the screen:\n" + "\n".join(too_wide)
+
+
+def test_every_kind_of_mail_passes_axe_on_a_phone(browser, delivered):
+    """In German, the default: the English mails are made of the same templates."""
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 800})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.route("**/*", _block_images)
+    for (language, kind), raw in delivered.items():
+        if language == "de":
+            page.set_content(html_part(raw), wait_until="load")
+            check_axe(page, f"the German {kind} mail")
+    context.close()
 
 
 def test_every_link_of_the_html_part_is_in_the_text_part_and_on_the_public_address(delivered):
