@@ -11,6 +11,13 @@ WIDTHS = (375, 600)
 #: Mails looked at in the screenshots (test-artifacts/mail-<language>-<kind>-<width>.png).
 SCREENSHOTS = {("de", "confirmation-hall"), ("de", "invitation"), ("en", "opt-in"), ("de", "promotion")}
 
+#: Row headings ("Wann:", "Uhrzeit") whose text runs over more than one line: the cells wrap words anywhere.
+BROKEN_HEADINGS = """() => [...document.querySelectorAll('th')].filter(th => {
+    const range = document.createRange();
+    range.selectNodeContents(th);
+    return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size > 1;
+}).map(th => th.textContent)"""
+
 
 @pytest.fixture
 def delivered(mail_app, smtp_server):
@@ -37,10 +44,13 @@ def test_every_kind_of_mail_fits_phone_and_pane_with_images_blocked(browser, del
             document_width = page.evaluate("document.documentElement.scrollWidth")
             if document_width > width:
                 too_wide.append(f"{language} {kind}: {document_width} px at {width} px")
+            broken = page.evaluate(BROKEN_HEADINGS)
+            if broken:
+                too_wide.append(f"{language} {kind}: row headings broken into lines at {width} px: {broken}")
             if (language, kind) in SCREENSHOTS:
                 screenshot(page, f"mail-{language}-{kind}-{width}")
         context.close()
-    assert not too_wide, "mails wider than the screen:\n" + "\n".join(too_wide)
+    assert not too_wide, "mails that do not fit the screen:\n" + "\n".join(too_wide)
 
 
 def test_every_kind_of_mail_passes_axe_on_a_phone(browser, delivered):

@@ -112,16 +112,16 @@ _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP
 
 
-def sender() -> tuple[str, str]:
+def from_address() -> tuple[str, str]:
     """(display name, address) of MAIL_SENDER; the office's name where the setting gives none."""
     name, address = parseaddr(current_app.config["MAIL_SENDER"])
     return name or current_app.config["OFFICE_NAME"], address
 
 
-def reply_to() -> tuple[str, str]:
+def reply_to_address() -> tuple[str, str]:
     """(display name, address) replies go to: MAIL_REPLY_TO, else the sender."""
     name, address = parseaddr(current_app.config["MAIL_REPLY_TO"])
-    return (name or sender()[0], address) if address else sender()
+    return (name or from_address()[0], address) if address else from_address()
 
 
 def build_message(
@@ -223,8 +223,8 @@ def queue_mail(
     headers = "".join(
         (
             header_line("Subject", subject_text),
-            address_line("From", *sender()),
-            address_line("Reply-To", *reply_to()),
+            address_line("From", *from_address()),
+            address_line("Reply-To", *reply_to_address()),
             address_line("To", recipient_name, recipient),
             header_line("Date", format_datetime(utcnow())),
             header_line("Message-ID", message_id),
