@@ -48,6 +48,7 @@ test: setup
 	  else echo "make test: no PostgreSQL on 127.0.0.1:5432 and TRACKER_TEST_POSTGRES_URL unset: PostgreSQL tests are skipped."; fi; \
 	fi; \
 	[ -x /usr/bin/chromium ] || echo "make test: /usr/bin/chromium missing (apt-get install chromium): browser tests are skipped."; \
+	command -v spamassassin >/dev/null || echo "make test: spamassassin missing (apt-get install spamassassin): the mail spam score test is skipped."; \
 	$(PY) -m pytest -n 2 $(PYTEST_MARKS) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests: that is a broken suite, not a pass."; fi; \
 	exit $$rc

@@ -345,7 +345,7 @@ def test_resend_replaces_an_uncertain_mail_and_refuses_a_queued_one(mail_app, or
         report = send_all_due()
         addresses = sorted(db.session.get(Invitee, i).email for i in ids)
     assert report.sent == 5, "four resent, and the one that was queued already"
-    assert sorted(m["To"] for m in smtp_server.messages) == addresses
+    assert sorted(m["To"].addresses[0].addr_spec for m in smtp_server.messages) == addresses
     page = organiser_client.get(f"/events/{event_id}/invitations?state=sent").get_data(as_text=True)
     assert page.count('class="badge badge--ok"') == 5
 

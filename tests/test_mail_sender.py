@@ -253,7 +253,7 @@ def test_confirmation_arrives_with_the_qr_image_and_calendar_made_by_the_sender(
         assert sent.message is None and sent.later_parts is None, "both hold the personal link"
         starts_at = event.starts_at
     [message] = smtp_server.messages
-    assert message["To"] == "anna@muenchen.example"
+    assert message["To"].addresses[0].addr_spec == "anna@muenchen.example"
     assert message["Message-ID"] == queued.message_id
     assert "Infotag Digitalisierung" in message["Subject"]
     [image] = [part for part in message.walk() if part.get_content_type() == "image/png"]

@@ -279,7 +279,7 @@ def test_decline_before_any_answer(app, ctx):
     outcome = answer(person, "decline")
     assert state(person) == ("declined", None)
     assert outcome.registration.tickets == []
-    assert "Antwort" in parse(mails("confirmation")[0])["Subject"]
+    assert "Absage" in parse(mails("confirmation")[0])["Subject"]
 
 
 def test_cancel_without_registration_changes_nothing(app, ctx):

@@ -80,6 +80,7 @@ def queue_invitation_mail(invitee: Invitee, kind: str, event: Event) -> OutboxMa
     mail = queue_mail(
         kind=kind,
         recipient=invitee.email,
+        recipient_name=invitee.name,
         language=invitee.language,
         subject=subject_for(kind, event.title),
         template=kind,

@@ -3,13 +3,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email import encoders, message_from_bytes
 from email.charset import QP, Charset
-from email.header import Header
 from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -18,6 +17,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..tickets.calendar import event_ics
 from ..tickets.qr import qr_png
+from .headers import address_line, header_line
 from .models import OutboxMail
 
 
@@ -112,15 +112,16 @@ _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP
 
 
-def _header(value: str) -> str | Header:
-    """A header value, encoded (RFC 2047) only when it is not plain ASCII."""
-    return value if value.isascii() else Header(value, "utf-8")
+def from_address() -> tuple[str, str]:
+    """(display name, address) of MAIL_SENDER; the office's name where the setting gives none."""
+    name, address = parseaddr(current_app.config["MAIL_SENDER"])
+    return name or current_app.config["OFFICE_NAME"], address
 
 
-def _address(value: str) -> str:
-    """A "Name <address>" header with the name encoded when needed."""
-    name, address = parseaddr(value)
-    return formataddr((name, address), charset="utf-8")
+def reply_to_address() -> tuple[str, str]:
+    """(display name, address) replies go to: MAIL_REPLY_TO, else the sender."""
+    name, address = parseaddr(current_app.config["MAIL_REPLY_TO"])
+    return (name or from_address()[0], address) if address else from_address()
 
 
 def build_message(
@@ -163,26 +164,36 @@ def _layered(
 
 
 #: Headers of the stored message that describe its old top-level part, not the mail.
-_BODY_HEADERS = ("content-type", "mime-version", "content-transfer-encoding")
+_BODY_HEADERS = (b"content-type", b"mime-version", b"content-transfer-encoding")
 
 
 def complete_message(stored: bytes, later_parts: dict | None) -> bytes:
-    """The mail as delivered: the stored text and HTML alternatives with the later parts made and added."""
+    """The mail as delivered: the stored text and HTML alternatives with the later parts made and added.
+
+    The mail's own header lines are kept as stored, byte for byte (a parsed and serialised header is folded anew).
+    """
     if later_parts is None:
         return stored
     later = LaterParts.from_json(later_parts)
-    alternatives = message_from_bytes(stored)
-    text_part, html_part = alternatives.get_payload()
+    text_part, html_part = message_from_bytes(stored).get_payload()
     message = _layered(
         text_part,
         html_part,
         tuple(image.made() for image in later.images),
         tuple(attachment.made() for attachment in later.attachments),
     )
-    for name, value in alternatives.items():
-        if name.lower() not in _BODY_HEADERS:
-            message[name] = value
-    return message.as_bytes()
+    return _mail_headers(stored) + message.as_bytes()
+
+
+def _mail_headers(stored: bytes) -> bytes:
+    """The header lines of the stored message without those of its top-level part."""
+    kept, keep = [], True
+    for line in stored.split(b"\n\n", 1)[0].split(b"\n"):
+        if not line[:1].isspace():
+            keep = line.split(b":", 1)[0].strip().lower() not in _BODY_HEADERS
+        if keep:
+            kept.append(line + b"\n")
+    return b"".join(kept)
 
 
 def queue_mail(
@@ -193,6 +204,7 @@ def queue_mail(
     subject,
     template: str,
     context: dict,
+    recipient_name: str = "",
     event_id: int | None = None,
     invitee_id: int | None = None,
     later_parts: LaterParts | None = None,
@@ -200,25 +212,30 @@ def queue_mail(
     """Render templates/mail/<template>.txt and .html in the recipient's language and queue the mail.
 
     `subject` may be a lazy string; it is rendered in the recipient's language too. `later_parts`
-    (QR image, calendar file) are stored as a recipe and made by the sender.
+    (QR image, calendar file) are stored as a recipe and made by the sender. `recipient_name` goes into `To`
+    beside the address.
     """
     with force_locale(language):
         subject_text = str(subject)
         text = render_template(f"mail/{template}.txt", subject=subject_text, **context)
         html = render_template(f"mail/{template}.html", subject=subject_text, **context)
     message_id = make_msgid(domain=current_app.config["BASE_URL"].split("//", 1)[-1].split(":")[0].split("/")[0] or "tracker")
-    message = build_message(text, html, (), ())
-    message["Subject"] = _header(subject_text)
-    message["From"] = _address(current_app.config["MAIL_SENDER"])
-    message["To"] = recipient
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = message_id
-    message["Content-Language"] = language
+    headers = "".join(
+        (
+            header_line("Subject", subject_text),
+            address_line("From", *from_address()),
+            address_line("Reply-To", *reply_to_address()),
+            address_line("To", recipient_name, recipient),
+            header_line("Date", format_datetime(utcnow())),
+            header_line("Message-ID", message_id),
+            header_line("Content-Language", language),
+        )
+    )
     mail = OutboxMail(
         kind=kind,
         recipient=recipient,
         subject=subject_text[:300],
-        message=message.as_bytes(),
+        message=headers.encode() + build_message(text, html, (), ()).as_bytes(),
         later_parts=later_parts.to_json() if later_parts else None,
         message_id=message_id,
         event_id=event_id,

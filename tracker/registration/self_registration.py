@@ -76,6 +76,7 @@ def request_sign_up(event: Event, request: SignUpRequest):
     return queue_mail(
         kind="opt_in",
         recipient=request.email,
+        recipient_name=request.name,
         language=request.language,
         subject=_l("Please confirm your registration: %(title)s", title=event.title),
         template="opt_in",

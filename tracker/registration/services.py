@@ -392,6 +392,7 @@ def _queue_registration_mail(registration: Registration, kind: str, subject):
     return queue_mail(
         kind=kind,
         recipient=invitee.email,
+        recipient_name=invitee.name,
         language=invitee.language,
         subject=subject,
         template=kind,
@@ -409,7 +410,9 @@ def _confirmation_subject(registration: Registration):
         return _l("Your livestream place: %(title)s", title=registration.invitee.event.title)
     if registration.status == Status.WAITING:
         return _l("You are on the waiting list: %(title)s", title=registration.invitee.event.title)
-    return _l("Your answer has been recorded: %(title)s", title=registration.invitee.event.title)
+    if registration.status == Status.DECLINED:
+        return _l("Your decline has been recorded: %(title)s", title=registration.invitee.event.title)
+    return _l("Your registration has been cancelled: %(title)s", title=registration.invitee.event.title)
 
 
 def queue_confirmation(registration: Registration):
