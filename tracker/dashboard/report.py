@@ -19,7 +19,7 @@ class FunnelStep:
 def headline(figures: EventFigures) -> str:
     """E.g. "130 guests in the council hall and 70 more people on the livestream." in the current language.
 
-    People who were in the hall and also followed online are counted once, in the hall.
+    Hall guests who also watched online are counted once, in the hall (see EventFigures.followed_online).
     """
     hall = ngettext(
         "%(num)s guest in the council hall", "%(num)s guests in the council hall", figures.totals.present
@@ -27,25 +27,25 @@ def headline(figures: EventFigures) -> str:
     if not figures.livestream and not figures.followed_online:
         return gettext("%(hall)s.", hall=hall)
     online = ngettext(
-        "%(num)s more person on the livestream", "%(num)s more people on the livestream", figures.online_only
+        "%(num)s more person on the livestream", "%(num)s more people on the livestream", figures.followed_online
     )
     return gettext("%(hall)s and %(online)s.", hall=hall, online=online)
 
 
 def counting_note(figures: EventFigures) -> str:
-    """How the headline counts: the online threshold and the people who did both."""
+    """How the headline counts: the online threshold and the hall guests who also watched online."""
     note = ngettext(
-        "Online counts who watched at least %(num)s minute.",
-        "Online counts who watched at least %(num)s minutes.",
+        "Online counts who watched at least %(num)s minute without being in the hall.",
+        "Online counts who watched at least %(num)s minutes without being in the hall.",
         figures.online_threshold_minutes,
     )
     if figures.both:
         note += " " + ngettext(
-            "%(num)s person was in the hall and followed online as well; they are counted once, in the hall.",
-            "%(num)s people were in the hall and followed online as well; they are counted once, in the hall.",
+            "%(num)s person in the hall also watched online; they are counted once, in the hall.",
+            "%(num)s people in the hall also watched online; they are counted once, in the hall.",
             figures.both,
         )
-    if figures.online_only:
+    if figures.followed_online:
         note += " " + ngettext(
             "%(num)s person was reached in all.", "%(num)s people were reached in all.", figures.reached
         )
@@ -77,8 +77,7 @@ def funnel(figures: EventFigures) -> list[FunnelStep]:
 
 def attended_invitees(figures: EventFigures) -> int:
     """Invitees in the hall or followed online with their personal link, each counted once."""
-    online_invitees = sum(group.counts.followed_online for group in figures.groups)
-    return figures.totals.present + online_invitees - figures.both
+    return figures.totals.present + sum(group.counts.followed_online for group in figures.groups)
 
 
 def report_pdf(html: str) -> bytes:
