@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .figures import EventFigures
 
@@ -99,10 +100,10 @@ def arrivals_chart(figures: EventFigures, timeline: Timeline) -> Chart:
     chart = Chart(
         key="arrivals",
         title=_("Arrivals in the council hall"),
-        description=_(
-            "Check-ins per %(minutes)s minutes. %(total)s in all; most arrived between %(slot)s (%(count)s).",
-            minutes=timeline.slot, total=figures.totals.present, slot=timeline.slot_label(busiest),
-            count=per_slot[busiest],
+        description=ngettext(
+            "Check-ins per %(num)s minute. %(total)s in all; most arrived between %(slot)s (%(count)s).",
+            "Check-ins per %(num)s minutes. %(total)s in all; most arrived between %(slot)s (%(count)s).",
+            timeline.slot, total=figures.totals.present, slot=timeline.slot_label(busiest), count=per_slot[busiest],
         ) if figures.arrivals else _("No check-ins yet."),
         headers=[_("Time"), _("Arrivals"), _("Present (total)")],
         rows=[],
@@ -132,8 +133,8 @@ def viewers_chart(figures: EventFigures, timeline: Timeline) -> Chart:
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     baseline = TOP + PLOT_HEIGHT
     peak_text = (
-        _("Peak of %(viewers)s viewers at %(time)s.", viewers=figures.peak_viewers,
-          time=timeline.clock(int(figures.peak_at.timestamp()) // 60))
+        ngettext("Peak of %(num)s viewer at %(time)s.", "Peak of %(num)s viewers at %(time)s.", figures.peak_viewers,
+                 time=timeline.clock(int(figures.peak_at.timestamp()) // 60))
         if figures.peak_at else _("No viewers yet.")
     )
     chart = Chart(

@@ -21,15 +21,12 @@ def headline(figures: EventFigures) -> str:
 
     Hall guests who also watched online are counted once, in the hall (see EventFigures.followed_online).
     """
-    hall = ngettext(
-        "%(num)s guest in the council hall", "%(num)s guests in the council hall", figures.totals.present
-    )
-    if not figures.livestream and not figures.followed_online:
+    present, online = figures.totals.present, figures.followed_online
+    hall = ngettext("%(num)s guest in the council hall", "%(num)s guests in the council hall", present)
+    if not figures.livestream and not online:
         return gettext("%(hall)s.", hall=hall)
-    online = ngettext(
-        "%(num)s more person on the livestream", "%(num)s more people on the livestream", figures.followed_online
-    )
-    return gettext("%(hall)s and %(online)s.", hall=hall, online=online)
+    stream = ngettext("%(num)s more person on the livestream", "%(num)s more people on the livestream", online)
+    return gettext("%(hall)s and %(online)s.", hall=hall, online=stream)
 
 
 def counting_note(figures: EventFigures) -> str:
@@ -46,9 +43,8 @@ def counting_note(figures: EventFigures) -> str:
             figures.both,
         )
     if figures.followed_online:
-        note += " " + ngettext(
-            "%(num)s person was reached in all.", "%(num)s people were reached in all.", figures.reached
-        )
+        note += " " + ngettext("%(num)s person was reached in all.", "%(num)s people were reached in all.",
+                               figures.reached)
     return note
 
 
