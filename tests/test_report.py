@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from tracker.audit.models import AuditEntry
 from tracker.dashboard.exports import defuse
+from tracker.database import utcnow
 from tracker.events.models import Event, Group
 from tracker.extensions import db
 from tracker.invitees.models import Invitee
@@ -61,7 +62,7 @@ def test_report_pdf_has_content(organiser_client):
         pytest.skip("pdftoppm missing: apt-get install poppler-utils (the CI script does)")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "report.pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(ARTIFACTS / "report.pdf"), str(ARTIFACTS / "report-pdf")],
+    subprocess.run(["pdftoppm", "-png", "-r", "90", str(ARTIFACTS / "report.pdf"), str(ARTIFACTS / "report-pdf")],
                    check=True, timeout=120)
     pages = sorted(ARTIFACTS.glob("report-pdf-*.png"))
     assert pages, "pdftoppm made no page"
@@ -72,6 +73,29 @@ def test_report_pdf_has_content(organiser_client):
     if text:
         assert "130 Gäste im Sitzungssaal" in text
         assert "Check-ins je 5 Minuten" in text
+        assert "Donnerstag, 15. Oktober 2026, 10:00 bis 13:00 Uhr" in text, "dates in full"
+        pages_in_all = len(pages)
+        assert all(f"Seite {n} von {pages_in_all}" in text for n in range(1, pages_in_all + 1)), "page numbers"
+        assert "Stadtverwaltung, IT-Referat" in text and "Marienplatz 8, 80331 München" in text, "the issuing office"
+        assert "noch nicht zu Ende" not in text, "the event has ended"
+    info = subprocess.run(["pdfinfo", str(ARTIFACTS / "report.pdf")], capture_output=True, text=True, timeout=60).stdout
+    assert "Tagged:          yes" in info, info
+    assert "Title:           Auswertung: Infotag Digitalisierung" in info, info
+
+
+def test_a_pdf_made_before_the_end_says_so(app, organiser_client):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext missing: apt-get install poppler-utils (the CI script does)")
+    event_id = organiser_client.scenario.event_id
+    with app.app_context():
+        db.session.get(Event, event_id).ends_at = utcnow() + timedelta(hours=1)
+        db.session.commit()
+    pdf = organiser_client.get(f"/events/{event_id}/report.pdf").data
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "report-live.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(ARTIFACTS / "report-live.pdf"), "-"], capture_output=True, text=True,
+                          timeout=60).stdout
+    assert "Die Veranstaltung ist noch nicht zu Ende: Dies sind die bisherigen Zahlen." in text
 
 
 def test_report_of_an_event_without_data_is_fine(app, client):

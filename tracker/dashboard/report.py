@@ -77,11 +77,33 @@ def attended_invitees(figures: EventFigures) -> int:
 
 
 def report_pdf(html: str) -> bytes:
-    """The printable report: the report page with the print styles of app.css, rendered by WeasyPrint offline."""
+    """The printable report: the report page with the print styles of app.css, rendered by WeasyPrint offline.
+
+    Tagged for screen readers (PDF/UA-1: structure, language, title), every page footed with the issuing office
+    and its number.
+    """
     from weasyprint import CSS, HTML
 
     stylesheet = CSS(filename=str(Path(current_app.static_folder) / "css" / "app.css"), url_fetcher=_no_fetching)
-    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=[stylesheet])
+    footer = CSS(string=page_footer_css(), url_fetcher=_no_fetching)
+    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=[stylesheet, footer],
+                                                                 pdf_variant="pdf/ua-1")
+
+
+def page_footer_css() -> str:
+    """The running footer of every PDF page: the office on the left, "Seite 1 von 3" on the right."""
+    page = _css_string(gettext("Page %(page)s of %(pages)s", page="\0", pages="\1"))
+    numbers = page.replace("\0", '" counter(page) "').replace("\1", '" counter(pages) "')
+    office = _css_string(current_app.config["OFFICE_NAME"])
+    margin = "font: 8pt \"DejaVu Sans\", Arial, sans-serif; color: #4a4a4a;"
+    return (f"@page {{ @bottom-left {{ content: {office}; {margin} }} "
+            f"@bottom-right {{ content: {numbers}; {margin} }} }}")
+
+
+def _css_string(text: str) -> str:
+    """Text as a quoted CSS string."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return f'"{escaped}"'
 
 
 def _no_fetching(url: str, *args, **kwargs):
