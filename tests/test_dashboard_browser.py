@@ -150,9 +150,9 @@ def test_the_group_table_fits_a_laptop_in_every_state_and_charts_read_on_a_phone
         log_in(page, live_server.url, email)
         page.goto(f"{live_server.url}/events/{event_id}/dashboard")
         assert page.locator("#dashboard").get_attribute("data-phase") in (None, state)
+        screenshot(page, f"dashboard-{state}-{width}")
         assert_group_table_fits(page, f"dashboard {state} at {width} px")
         check_axe(page, f"dashboard {state} at {width} px")
-        screenshot(page, f"dashboard-{state}-{width}")
         page.goto(f"{live_server.url}/events/{event_id}/report")
         assert_group_table_fits(page, f"report {state} at {width} px")
         if width == 1280:

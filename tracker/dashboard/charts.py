@@ -8,8 +8,8 @@ from flask_babel import ngettext
 
 from .figures import EventFigures
 
-WIDTH, HEIGHT = 640, 270
-LEFT, RIGHT, TOP, BOTTOM = 56, 30, 14, 40
+WIDTH, HEIGHT = 640, 280
+LEFT, RIGHT, TOP, BOTTOM = 64, 30, 14, 48
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 #: Slot lengths in minutes, the first that keeps a chart at this many slots or fewer is used.
 SLOT_CHOICES = (5, 10, 15, 30, 60, 120, 240, 1440)
