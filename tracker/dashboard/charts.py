@@ -84,7 +84,7 @@ def _y(value: float, maximum: int) -> float:
 
 def _axes(chart: Chart, timeline: Timeline, maximum: int) -> None:
     chart.y_ticks = [(round(_y(maximum * i // 4, maximum), 1), maximum * i // 4) for i in range(5)]
-    every = max(1, timeline.slots // 6)
+    every = max(1, -(-timeline.slots // 6))  # at most seven labels: room for them on a phone too
     chart.x_ticks = [
         (round(timeline.x(timeline.start + i * timeline.slot), 1), timeline.clock(timeline.start + i * timeline.slot))
         for i in range(0, timeline.slots + 1, every)
