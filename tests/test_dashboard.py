@@ -1,6 +1,7 @@
 """Dashboard figures against a scenario with known answers, the shared cache and its query count, access rules."""
 import json
 import os
+import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -354,7 +355,9 @@ def test_dashboard_page_shows_the_figures_in_german(app, client):
     page = client.get(f"/events/{scenario.event_id}/dashboard").get_data(as_text=True)
     assert "Anwesend im Sitzungssaal" in page
     assert 'data-figure="total.present">130<' in page
-    assert 'data-figure="online.followed">70<' in page
+    assert page.count('data-figure="online.followed">70<') == 2, "the tile and the group table's total say the same"
+    online_column = re.findall(r'data-figure="(group\.\d+|anonymous)\.followed_online">(\d+)<', page)
+    assert sum(int(count) for _key, count in online_column) == 70 and ("anonymous", "1") in online_column
     assert 'data-figure="both">5<' in page and "Im Saal und zusätzlich online zugeschaut" in page
     assert "mindestens 10 Minuten, nicht im Saal" in page
     assert 'data-figure="reached">200<' in page
