@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from tracker.audit.models import AuditEntry
 from tracker.dashboard.exports import defuse
+from tracker.database import utcnow
 from tracker.events.models import Event, Group
 from tracker.extensions import db
 from tracker.invitees.models import Invitee
@@ -39,9 +40,9 @@ def test_report_states_the_headline_from_the_data_in_german_and_english(organise
     page = organiser_client.get(f"/events/{event_id}/report").get_data(as_text=True).replace("\xa0", " ")
     assert "130 Gäste im Sitzungssaal und 70 weitere Personen im Livestream." in page
     assert "130 guests in the council hall and 70 more people on the livestream." in page
-    assert "5 Personen waren im Sitzungssaal und haben zusätzlich online zugeschaut; sie zählen einmal, beim Saal." in page
+    assert "5 Personen im Sitzungssaal haben zusätzlich online zugeschaut; sie zählen einmal, beim Saal." in page
     assert "Insgesamt wurden 200 Personen erreicht." in page
-    assert "Online zählt, wer mindestens 10 Minuten zugeschaut hat." in page
+    assert "Online zählt, wer mindestens 10 Minuten zugeschaut hat, ohne im Sitzungssaal zu sein." in page
     for step, count in (("Auf der Liste", 240), ("Eingeladen", 238), ("Geantwortet", 233), ("Angemeldet", 220),
                         ("Teilgenommen (Saal oder online)", 199)):
         assert f'<th scope="row">{step}</th><td class="num">{count}</td>' in page
@@ -61,7 +62,7 @@ def test_report_pdf_has_content(organiser_client):
         pytest.skip("pdftoppm missing: apt-get install poppler-utils (the CI script does)")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "report.pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(ARTIFACTS / "report.pdf"), str(ARTIFACTS / "report-pdf")],
+    subprocess.run(["pdftoppm", "-png", "-r", "90", str(ARTIFACTS / "report.pdf"), str(ARTIFACTS / "report-pdf")],
                    check=True, timeout=120)
     pages = sorted(ARTIFACTS.glob("report-pdf-*.png"))
     assert pages, "pdftoppm made no page"
@@ -72,6 +73,29 @@ def test_report_pdf_has_content(organiser_client):
     if text:
         assert "130 Gäste im Sitzungssaal" in text
         assert "Check-ins je 5 Minuten" in text
+        assert "Donnerstag, 15. Oktober 2026, 10:00 bis 13:00 Uhr" in text, "dates in full"
+        pages_in_all = len(pages)
+        assert all(f"Seite {n} von {pages_in_all}" in text for n in range(1, pages_in_all + 1)), "page numbers"
+        assert "Stadtverwaltung, IT-Referat" in text and "Marienplatz 8, 80331 München" in text, "the issuing office"
+        assert "noch nicht zu Ende" not in text, "the event has ended"
+    info = subprocess.run(["pdfinfo", str(ARTIFACTS / "report.pdf")], capture_output=True, text=True, timeout=60).stdout
+    assert "Tagged:          yes" in info, info
+    assert "Title:           Auswertung: Infotag Digitalisierung" in info, info
+
+
+def test_a_pdf_made_before_the_end_says_so(app, organiser_client):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext missing: apt-get install poppler-utils (the CI script does)")
+    event_id = organiser_client.scenario.event_id
+    with app.app_context():
+        db.session.get(Event, event_id).ends_at = utcnow() + timedelta(hours=1)
+        db.session.commit()
+    pdf = organiser_client.get(f"/events/{event_id}/report.pdf").data
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "report-live.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(ARTIFACTS / "report-live.pdf"), "-"], capture_output=True, text=True,
+                          timeout=60).stdout
+    assert "Die Veranstaltung ist noch nicht zu Ende: Dies sind die bisherigen Zahlen." in text
 
 
 def test_report_of_an_event_without_data_is_fine(app, client):
@@ -156,8 +180,9 @@ def test_figures_json_for_the_citys_reporting(app, organiser_client):
     data = json.loads(response.data)
     assert data["headline"]["de"] == "130 Gäste im Sitzungssaal und 70 weitere Personen im Livestream."
     assert data["hall"] == {"capacity": 150, "present": 130, "inside_now": 128}
-    assert data["livestream"]["followed_online"] == 75 and data["livestream"]["online_threshold_minutes"] == 10
-    assert (data["hall_and_online"], data["online_only"], data["reached"]) == (5, 70, 200)
+    assert data["livestream"]["followed_online"] == 70 and data["livestream"]["online_threshold_minutes"] == 10
+    assert (data["hall_and_online"], data["reached"]) == (5, 200)
+    assert data["totals"]["followed_online"] == sum(group["followed_online"] for group in data["groups"]) == 69
     assert data["totals"]["no_shows"] == 10 and data["totals"]["no_show_rate"] == round(10 / 140, 4)
     assert [group["name"] for group in data["groups"]] == ["Stadtrat", "Referats- und Betriebsleitungen",
                                                           "Beschäftigte", "Referent*innen"]
@@ -177,7 +202,7 @@ def test_series_compares_events_side_by_side(app, organiser_client):
     first, second = page.index("Infotag Digitalisierung</a>"), page.index("2. Infotag Digitalisierung</a>")
     assert first < second, "oldest first"
     row = page[first:second]
-    for label, value in (("Eingeladen", "238"), ("Anwesend im Sitzungssaal", "130"), ("Online dabei", "75"),
+    for label, value in (("Eingeladen", "238"), ("Anwesend im Sitzungssaal", "130"), ("Online dabei", "70"),
                          ("Insgesamt erreicht", "200"), ("No-Show-Quote", "7 %")):
         assert f'data-label="{label}">{value}</td>' in row
 

@@ -1,6 +1,7 @@
 """Administrators manage user accounts: list, create, change role, deactivate, reset password. All audited."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user
 from sqlalchemy import func, select
 
@@ -22,7 +23,8 @@ def _role_labels():
 def _message(error: AccountError) -> str:
     return {
         "duplicate": _("An account with this e-mail address exists already."),
-        "short_password": _("The password needs at least %(num)d characters.", num=MIN_PASSWORD_LENGTH),
+        "short_password": ngettext("The password needs at least %(num)d character.",
+                                   "The password needs at least %(num)d characters.", MIN_PASSWORD_LENGTH),
         "self": _("You cannot take away your own administrator access."),
     }.get(error.code, _("This change is not possible."))
 

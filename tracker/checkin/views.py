@@ -5,6 +5,7 @@ import qrcode
 import qrcode.image.svg
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -324,7 +325,8 @@ def _text(data: dict, name: str, max_length: int, required: bool = True) -> str 
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > max_length:
-        raise ApiError(400, _("“%(name)s” must be a text of at most %(max)s characters.", name=name, max=max_length))
+        raise ApiError(400, ngettext("“%(name)s” must be a text of at most %(num)s character.",
+                                 "“%(name)s” must be a text of at most %(num)s characters.", max_length, name=name))
     return value.strip()
 
 

@@ -4,11 +4,12 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .figures import EventFigures
 
-WIDTH, HEIGHT = 640, 270
-LEFT, RIGHT, TOP, BOTTOM = 56, 30, 14, 40
+WIDTH, HEIGHT = 640, 280
+LEFT, RIGHT, TOP, BOTTOM = 64, 30, 14, 48
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 #: Slot lengths in minutes, the first that keeps a chart at this many slots or fewer is used.
 SLOT_CHOICES = (5, 10, 15, 30, 60, 120, 240, 1440)
@@ -83,7 +84,7 @@ def _y(value: float, maximum: int) -> float:
 
 def _axes(chart: Chart, timeline: Timeline, maximum: int) -> None:
     chart.y_ticks = [(round(_y(maximum * i // 4, maximum), 1), maximum * i // 4) for i in range(5)]
-    every = max(1, timeline.slots // 6)
+    every = max(1, -(-timeline.slots // 6))  # at most seven labels: room for them on a phone too
     chart.x_ticks = [
         (round(timeline.x(timeline.start + i * timeline.slot), 1), timeline.clock(timeline.start + i * timeline.slot))
         for i in range(0, timeline.slots + 1, every)
@@ -99,10 +100,10 @@ def arrivals_chart(figures: EventFigures, timeline: Timeline) -> Chart:
     chart = Chart(
         key="arrivals",
         title=_("Arrivals in the council hall"),
-        description=_(
-            "Check-ins per %(minutes)s minutes. %(total)s in all; most arrived between %(slot)s (%(count)s).",
-            minutes=timeline.slot, total=figures.totals.present, slot=timeline.slot_label(busiest),
-            count=per_slot[busiest],
+        description=ngettext(
+            "Check-ins per %(num)s minute. %(total)s in all; most arrived between %(slot)s (%(count)s).",
+            "Check-ins per %(num)s minutes. %(total)s in all; most arrived between %(slot)s (%(count)s).",
+            timeline.slot, total=figures.totals.present, slot=timeline.slot_label(busiest), count=per_slot[busiest],
         ) if figures.arrivals else _("No check-ins yet."),
         headers=[_("Time"), _("Arrivals"), _("Present (total)")],
         rows=[],
@@ -132,8 +133,8 @@ def viewers_chart(figures: EventFigures, timeline: Timeline) -> Chart:
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     baseline = TOP + PLOT_HEIGHT
     peak_text = (
-        _("Peak of %(viewers)s viewers at %(time)s.", viewers=figures.peak_viewers,
-          time=timeline.clock(int(figures.peak_at.timestamp()) // 60))
+        ngettext("Peak of %(num)s viewer at %(time)s.", "Peak of %(num)s viewers at %(time)s.", figures.peak_viewers,
+                 time=timeline.clock(int(figures.peak_at.timestamp()) // 60))
         if figures.peak_at else _("No viewers yet.")
     )
     chart = Chart(

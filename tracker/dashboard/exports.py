@@ -124,7 +124,6 @@ def figures_json(event: Event, figures: EventFigures) -> dict:
             "median_minutes": figures.median_minutes,
         },
         "hall_and_online": figures.both,
-        "online_only": figures.online_only,
         "reached": figures.reached,
         "attended_invitees": attended_invitees(figures),
         "totals": counts(totals),

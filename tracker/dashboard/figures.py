@@ -51,7 +51,8 @@ class Counts:
     inside: int = 0
     #: Confirmed hall seats without a check-in: "not arrived yet", after the event "no-shows".
     not_arrived: int = 0
-    #: Livestream viewers with a personal link, and those of them who reached the online threshold.
+    #: Livestream viewers with a personal link, and those of them who followed online ("online dabei": reached the
+    #: online threshold and not present in the hall, see tracker.stream.figures.figures_from_rows).
     viewers: int = 0
     followed_online: int = 0
 
@@ -103,7 +104,7 @@ class EventFigures:
     watching_now: int = 0
     #: All distinct viewers, anonymous ones (public watch page) included.
     unique_viewers: int = 0
-    #: All viewers who reached the threshold, anonymous ones included.
+    #: All viewers who followed online (reached the threshold, not present in the hall), anonymous ones included.
     followed_online: int = 0
     anonymous_viewers: int = 0
     peak_viewers: int = 0
@@ -111,20 +112,15 @@ class EventFigures:
     total_minutes: int = 0
     average_minutes: float = 0.0
     median_minutes: float = 0.0
-    #: Checked in to the hall and followed online as well.
+    #: Present in the hall who reached the online threshold as well: counted as present, not in followed_online.
     both: int = 0
     #: Followed online while holding a hall seat they did not use.
     hall_registered_watched_online: int = 0
 
     @property
-    def online_only(self) -> int:
-        """Followed online without being in the hall: the people the livestream added."""
-        return self.followed_online - self.both
-
-    @property
     def reached(self) -> int:
         """People in the hall or followed online, each counted once."""
-        return self.totals.present + self.online_only
+        return self.totals.present + self.followed_online
 
     @property
     def hall_free(self) -> int:

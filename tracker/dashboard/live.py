@@ -45,7 +45,7 @@ def live_values(figures: EventFigures) -> dict[str, str]:
         "online.watching_now": format_number(figures.watching_now),
         "online.unique_viewers": format_number(figures.unique_viewers),
         "online.followed": format_number(figures.followed_online),
-        "online.only": format_number(figures.online_only),
+        "anonymous.followed_online": format_number(figures.followed_online - figures.totals.followed_online),
         "online.peak": format_number(figures.peak_viewers),
         "both": format_number(figures.both),
         "reached": format_number(figures.reached),

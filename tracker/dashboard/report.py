@@ -19,36 +19,32 @@ class FunnelStep:
 def headline(figures: EventFigures) -> str:
     """E.g. "130 guests in the council hall and 70 more people on the livestream." in the current language.
 
-    People who were in the hall and also followed online are counted once, in the hall.
+    Hall guests who also watched online are counted once, in the hall (see EventFigures.followed_online).
     """
-    hall = ngettext(
-        "%(num)s guest in the council hall", "%(num)s guests in the council hall", figures.totals.present
-    )
-    if not figures.livestream and not figures.followed_online:
+    present, online = figures.totals.present, figures.followed_online
+    hall = ngettext("%(num)s guest in the council hall", "%(num)s guests in the council hall", present)
+    if not figures.livestream and not online:
         return gettext("%(hall)s.", hall=hall)
-    online = ngettext(
-        "%(num)s more person on the livestream", "%(num)s more people on the livestream", figures.online_only
-    )
-    return gettext("%(hall)s and %(online)s.", hall=hall, online=online)
+    stream = ngettext("%(num)s more person on the livestream", "%(num)s more people on the livestream", online)
+    return gettext("%(hall)s and %(online)s.", hall=hall, online=stream)
 
 
 def counting_note(figures: EventFigures) -> str:
-    """How the headline counts: the online threshold and the people who did both."""
+    """How the headline counts: the online threshold and the hall guests who also watched online."""
     note = ngettext(
-        "Online counts who watched at least %(num)s minute.",
-        "Online counts who watched at least %(num)s minutes.",
+        "Online counts who watched at least %(num)s minute without being in the hall.",
+        "Online counts who watched at least %(num)s minutes without being in the hall.",
         figures.online_threshold_minutes,
     )
     if figures.both:
         note += " " + ngettext(
-            "%(num)s person was in the hall and followed online as well; they are counted once, in the hall.",
-            "%(num)s people were in the hall and followed online as well; they are counted once, in the hall.",
+            "%(num)s person in the hall also watched online; they are counted once, in the hall.",
+            "%(num)s people in the hall also watched online; they are counted once, in the hall.",
             figures.both,
         )
-    if figures.online_only:
-        note += " " + ngettext(
-            "%(num)s person was reached in all.", "%(num)s people were reached in all.", figures.reached
-        )
+    if figures.followed_online:
+        note += " " + ngettext("%(num)s person was reached in all.", "%(num)s people were reached in all.",
+                               figures.reached)
     return note
 
 
@@ -77,16 +73,37 @@ def funnel(figures: EventFigures) -> list[FunnelStep]:
 
 def attended_invitees(figures: EventFigures) -> int:
     """Invitees in the hall or followed online with their personal link, each counted once."""
-    online_invitees = sum(group.counts.followed_online for group in figures.groups)
-    return figures.totals.present + online_invitees - figures.both
+    return figures.totals.present + sum(group.counts.followed_online for group in figures.groups)
 
 
 def report_pdf(html: str) -> bytes:
-    """The printable report: the report page with the print styles of app.css, rendered by WeasyPrint offline."""
+    """The printable report: the report page with the print styles of app.css, rendered by WeasyPrint offline.
+
+    Tagged for screen readers (PDF/UA-1: structure, language, title), every page footed with the issuing office
+    and its number.
+    """
     from weasyprint import CSS, HTML
 
     stylesheet = CSS(filename=str(Path(current_app.static_folder) / "css" / "app.css"), url_fetcher=_no_fetching)
-    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=[stylesheet])
+    footer = CSS(string=page_footer_css(), url_fetcher=_no_fetching)
+    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=[stylesheet, footer],
+                                                                 pdf_variant="pdf/ua-1")
+
+
+def page_footer_css() -> str:
+    """The running footer of every PDF page: the office on the left, "Seite 1 von 3" on the right."""
+    page = _css_string(gettext("Page %(page)s of %(pages)s", page="\0", pages="\1"))
+    numbers = page.replace("\0", '" counter(page) "').replace("\1", '" counter(pages) "')
+    office = _css_string(current_app.config["OFFICE_NAME"])
+    margin = "font: 8pt \"DejaVu Sans\", Arial, sans-serif; color: #4a4a4a;"
+    return (f"@page {{ @bottom-left {{ content: {office}; {margin} }} "
+            f"@bottom-right {{ content: {numbers}; {margin} }} }}")
+
+
+def _css_string(text: str) -> str:
+    """Text as a quoted CSS string."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return f'"{escaped}"'
 
 
 def _no_fetching(url: str, *args, **kwargs):

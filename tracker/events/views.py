@@ -1,6 +1,7 @@
 """Organiser pages for events and their groups."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from ..accounts.access import organiser_required
@@ -51,14 +52,17 @@ def form_data(event: Event) -> dict:
 
 def quota_message(error: services.QuotaError) -> str:
     if error.confirmed_in_hall > error.capacity:
-        return _(
-            "%(confirmed)s people already hold a hall seat: the hall cannot have fewer than %(confirmed)s seats.",
-            confirmed=error.confirmed_in_hall,
+        return ngettext(
+            "%(num)s person already holds a hall seat: the hall cannot have fewer than %(num)s seat.",
+            "%(num)s people already hold a hall seat: the hall cannot have fewer than %(num)s seats.",
+            error.confirmed_in_hall,
         )
-    return _(
-        "The groups reserve %(reserved)s seats, but the hall has only %(capacity)s. "
+    return ngettext(
+        "The groups reserve %(num)s seat, but the hall has only %(capacity)s. "
         "Lower the reserved seats or raise the hall's capacity.",
-        reserved=error.reserved,
+        "The groups reserve %(num)s seats, but the hall has only %(capacity)s. "
+        "Lower the reserved seats or raise the hall's capacity.",
+        error.reserved,
         capacity=error.capacity,
     )
 

@@ -1,5 +1,6 @@
 """The parser's reason codes, fields and file errors in the organiser's language."""
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 
 def reason_messages() -> dict[str, str]:
@@ -40,7 +41,8 @@ def file_error_message(code: str | None, detail: str | None) -> str:
             columns=", ".join(missing),
         )
     if code == "too_many_rows":
-        return _("The file has more than %(max)s rows. Please split it.", max=detail)
+        return ngettext("The file has more than %(num)s row. Please split it.",
+                        "The file has more than %(num)s rows. Please split it.", int(detail))
     if code == "too_large":
         return _("The workbook is too large when unpacked.")
     if detail == "xls":

@@ -3,7 +3,7 @@ import re
 import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -80,7 +80,8 @@ def start_batch(event_id: int):
     elif scope == BatchScope.SELECTED and not invitee_ids:
         problem = gettext("Please select at least one person in the list.")
     elif len(invitee_ids) > MAX_SELECTED:
-        problem = gettext("Please select at most %(count)s people at once.", count=MAX_SELECTED)
+        problem = ngettext("Please select at most %(num)s person at once.", "Please select at most %(num)s people at once.",
+                           MAX_SELECTED)
     if problem:
         flash(problem, "error")
         return redirect(url_for(".index", event_id=event.id))
@@ -104,9 +105,11 @@ def start_batch(event_id: int):
         db.session.rollback()
     else:
         if kind == BatchKind.INVITATION:
-            flash(gettext("Invitations to %(count)s people are being queued.", count=batch.total), "success")
+            flash(ngettext("An invitation to %(num)s person is being queued.",
+                           "Invitations to %(num)s people are being queued.", batch.total), "success")
         else:
-            flash(gettext("Reminders to %(count)s people are being queued.", count=batch.total), "success")
+            flash(ngettext("A reminder to %(num)s person is being queued.", "Reminders to %(num)s people are being queued.",
+                           batch.total), "success")
     return redirect(url_for(".index", event_id=event.id, _anchor="batch-progress"))
 
 

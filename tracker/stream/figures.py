@@ -69,6 +69,8 @@ def tagged(kind: str, *columns) -> Select:
 
 
 class GroupFigures(NamedTuple):
+    """Invitee viewers of one audience group, and those of them who followed online (see figures_from_rows)."""
+
     viewers: int
     followed_online: int
 
@@ -79,7 +81,8 @@ class StreamFigures:
     watching_now: int
     #: Distinct viewers (invitees and anonymous) with at least one minute.
     unique_viewers: int
-    #: Viewers who watched at least the event's online threshold ("online dabei").
+    #: Viewers who watched at least the event's online threshold and were not present in the hall ("online dabei";
+    #: the one definition, see figures_from_rows).
     followed_online: int
     #: Most viewers in one minute, and the first minute with that many (none without viewers).
     peak_concurrent: int
@@ -97,7 +100,8 @@ class StreamFigures:
     anonymous_followed_online: int
     #: Followed online while registered for the hall and not checked in there.
     hall_registered_watched_online: int
-    #: Checked in to the hall and followed online as well; subtract once when adding hall and online totals.
+    #: Present in the hall who watched at least the threshold as well ("also watched online while in the hall"):
+    #: counted as present, not in followed_online, so that hall and online figures add up.
     both: int
     online_threshold_minutes: int
     #: Whether the figures come from the snapshot kept after the minutes were deleted.
@@ -192,17 +196,6 @@ def minute_totals(event_id: int):
     )
 
 
-def followed_online_invitee_ids(event: Event) -> Select:
-    """Ids of the event's invitees who followed online, as a query to join or use with IN.
-
-    Empty once the minutes are deleted after the retention period (the snapshot keeps counts, not people).
-    """
-    viewers = viewer_totals(event.id)
-    return select(viewers.c.invitee_id).where(
-        viewers.c.invitee_id.is_not(None), viewers.c.minutes >= event.online_threshold_minutes
-    )
-
-
 def stream_parts(event_id: int) -> list[Select]:
     """The parts of the figures statement for the livestream figures (see figures_from_rows).
 
@@ -287,7 +280,12 @@ def stream_figures_with(event: Event, now: datetime, other_parts: Sequence[Selec
 
 
 def figures_from_rows(rows: Sequence[Row], threshold: int, watching_now: int) -> StreamFigures:
-    """The figures from the rows of `stream_parts`."""
+    """The figures from the rows of `stream_parts`.
+
+    Here is the one definition of "online dabei" (followed online) that every page, export and report uses: watched
+    at least the threshold and not present in the hall. Hall guests who watched as well count as present only
+    (`both`), so hall and online add up to the people reached, in every group and in all.
+    """
     per_minute = sorted((minute_to_datetime(row[1]), int(row[2])) for row in rows if row[0] == STREAM_KINDS[1])
     peak_at, peak = None, 0
     for minute, viewers in per_minute:
@@ -300,9 +298,11 @@ def figures_from_rows(rows: Sequence[Row], threshold: int, watching_now: int) ->
     viewer_rows = (row for row in rows if row[0] == STREAM_KINDS[0])
     for _kind, group_id, anonymous, hall_instead, checked_in, minutes, count, *_ in viewer_rows:
         minutes, count = int(minutes), int(count)
-        followed = count if minutes >= threshold else 0
+        reached_threshold = count if minutes >= threshold else 0
+        followed = 0 if checked_in else reached_threshold
         unique_viewers += count
         followed_online += followed
+        both += reached_threshold - followed
         total_minutes += minutes * count
         distribution[minutes] = distribution.get(minutes, 0) + count
         if anonymous:
@@ -312,7 +312,6 @@ def figures_from_rows(rows: Sequence[Row], threshold: int, watching_now: int) ->
         viewers_before, followed_before = per_group.get(group_id, (0, 0))
         per_group[group_id] = GroupFigures(viewers_before + count, followed_before + followed)
         hall_watched_online += followed if hall_instead else 0
-        both += followed if checked_in else 0
     return StreamFigures(
         watching_now=watching_now,
         unique_viewers=unique_viewers,

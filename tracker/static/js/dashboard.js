@@ -1,4 +1,5 @@
-// Live dashboard: polls the figures as JSON and updates the numbers and charts in place, without a reload.
+// Live dashboard: polls the figures as JSON and updates the numbers and charts in place, without a reload and
+// without moving keyboard focus.
 (function () {
   "use strict";
   var root = document.getElementById("dashboard");
@@ -24,19 +25,47 @@
     });
   }
 
+  // Make `target` equal to `source` by changing attributes, texts and nodes in place: an element that stays keeps
+  // its identity, so keyboard focus (the table toggle, a table region) and a screen reader's place survive an
+  // update. Whether a table is open is the user's choice, not the server's.
+  function morph(target, source) {
+    Array.prototype.forEach.call(source.attributes, function (attribute) {
+      if (target.getAttribute(attribute.name) !== attribute.value) {
+        target.setAttribute(attribute.name, attribute.value);
+      }
+    });
+    Array.prototype.slice.call(target.attributes).forEach(function (attribute) {
+      var kept = target.nodeName === "DETAILS" && attribute.name === "open";
+      if (!kept && !source.hasAttribute(attribute.name)) { target.removeAttribute(attribute.name); }
+    });
+    var wanted = source.childNodes;
+    for (var index = 0; index < wanted.length; index += 1) {
+      var node = target.childNodes[index];
+      var next = wanted[index];
+      if (!node) {
+        target.appendChild(next.cloneNode(true));
+      } else if (node.nodeType !== next.nodeType || node.nodeName !== next.nodeName) {
+        target.replaceChild(next.cloneNode(true), node);
+      } else if (node.nodeType === Node.ELEMENT_NODE) {
+        morph(node, next);
+      } else if (node.nodeValue !== next.nodeValue) {
+        node.nodeValue = next.nodeValue;
+      }
+    }
+    while (target.childNodes.length > wanted.length) { target.removeChild(target.lastChild); }
+  }
+
   function applyCharts(rendered) {
     var keys = Object.keys(rendered);
     if (!keys.length) { return; }
-    var open = {};
-    charts.querySelectorAll("details[data-details]").forEach(function (details) {
-      open[details.getAttribute("data-details")] = details.open;
-    });
-    var html = keys.map(function (key) {
-      return '<div data-chart-slot="' + key + '">' + rendered[key] + "</div>";
-    }).join("");
-    charts.innerHTML = html;
-    charts.querySelectorAll("details[data-details]").forEach(function (details) {
-      details.open = Boolean(open[details.getAttribute("data-details")]);
+    var empty = charts.querySelector('[data-chart-slot="empty"]');
+    if (empty) { empty.remove(); }
+    keys.forEach(function (key) {
+      var template = document.createElement("template");
+      template.innerHTML = '<div data-chart-slot="' + key + '">' + rendered[key] + "</div>";
+      var fresh = template.content.firstElementChild;
+      var slot = charts.querySelector('[data-chart-slot="' + key + '"]');
+      if (slot) { morph(slot, fresh); } else { charts.appendChild(fresh); }
     });
   }
 
