@@ -111,7 +111,7 @@ def test_the_second_info_day_fills_the_hall_and_the_figures_add_up(live_server, 
     assert rule.startswith("130 Plätze im Saal: 101 für Gruppen reserviert, 29 für alle frei; reservierte Plätze "
                            "werden bis zur Freigabe am ")
     check_axe(organiser_page, "groups page")
-    screenshot(organiser_page, "seats-groups-desktop")
+    screenshot(organiser_page, "seats-info-day-groups-desktop")
 
     # Invitees answer: a few in Chromium, clicking on their personal page; the rest over HTTP, four at a time.
     by_browser = [hall_tokens[0], hall_tokens[45], hall_tokens[-1]]
