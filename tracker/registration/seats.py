@@ -101,11 +101,10 @@ class HallSeats:
         """Whether a waiting registration could take a free seat now (the waiting list would move first)."""
         return any(count > 0 and self.free_for(group) > 0 for group, count in self.waiting.items())
 
-    def take(self, group_id: int | None, waiting: bool = False) -> None:
-        """A person of this group got a seat (one from the waiting list: waiting=True)."""
+    def take(self, group_id: int | None) -> None:
+        """A waiting person of this group got a seat."""
         self.used[group_id] += 1
-        if waiting:
-            self.waiting[group_id] -= 1
+        self.waiting[group_id] -= 1
 
 
 def free_seats_for(event: Event, group_id: int | None, now: datetime | None = None) -> int:

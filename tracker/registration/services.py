@@ -200,7 +200,7 @@ def fill_freed_seats(event: Event, now: datetime | None = None, seats: HallSeats
         group_id = registration.invitee.group_id
         if seats.free_for(group_id) == 0:
             continue
-        seats.take(group_id, waiting=True)
+        seats.take(group_id)
         _set(registration, Status.CONFIRMED, Mode.HALL)
         registration.promoted_at = now
         _sync_ticket(registration, now)
