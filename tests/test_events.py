@@ -173,7 +173,8 @@ def test_groups_are_added_edited_and_deleted(app, client, organiser):
         staff = db.session.execute(select(Group).where(Group.name == "Beschäftigte")).scalar_one()
         assert (council.reserved_seats, council.waiting_priority, staff.reserved_seats) == (40, 3, None)
     page = client.get(f"/events/{event.id}/groups").get_data(as_text=True)
-    assert "40 von 150 Plätzen im Saal" in page
+    assert "150 Plätze im Saal: 40 für Gruppen reserviert, 110 für alle frei; reservierte Plätze werden für ihre " \
+           "Gruppe freigehalten (es ist keine Freigabe festgelegt)" in page
     response = client.post(f"/events/{event.id}/groups/{council.id}/edit", data=data | {"reserved_seats": "50"})
     assert response.status_code == 302
     assert "Wollen" not in client.get(f"/events/{event.id}/groups/{staff.id}/delete").get_data(as_text=True)

@@ -1,12 +1,15 @@
 """Seats under concurrent requests through real HTTP: two apps on one database, like two workers."""
 import http.client
 import threading
+from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from sqlalchemy import func, select
 
+from tracker.database import utcnow
 from tracker.extensions import db
+from tracker.invitees.models import Invitee
 from tracker.invitees.links import personal_token
 from tracker.mail.models import OutboxMail
 from tracker.registration.models import Registration, Ticket
@@ -83,11 +86,11 @@ def test_200_requests_for_the_last_10_seats(workers):
     assert mails == 200
 
 
-def test_200_requests_for_the_last_10_seats_of_a_group_quota(workers):
+def test_200_requests_for_the_last_10_seats_of_a_group_maximum(workers):
     app = workers[0].app
     with app.app_context():
         event = make_event(hall_capacity=500)
-        council = make_group(event, "Stadtrat", reserved_seats=20)
+        council = make_group(event, "Stadtrat", reserved_seats=15, max_seats=20)
         for _ in range(10):
             make_registration(make_invitee(event, group=council))
         tokens = [personal_token(make_invitee(event, group=council)) for _ in range(200)]
@@ -97,6 +100,35 @@ def test_200_requests_for_the_last_10_seats_of_a_group_quota(workers):
     assert statuses == [302] * 200
     by_state, _, _ = counts(app, event_id)
     assert by_state == {("confirmed", "hall", False): 20, ("waiting", "hall", True): 190}
+
+
+def test_200_requests_for_the_last_10_seats_with_reserving_groups(workers):
+    """Every invitee in a group; of the last 10 seats 5 are held for the council, 3 for staff and 2 are shared, and
+    the council's maximum lets it take only one of the shared seats."""
+    app = workers[0].app
+    with app.app_context():
+        event = make_event(hall_capacity=60, quota_release_at=utcnow() + timedelta(days=3))
+        council = make_group(event, "Stadtrat", reserved_seats=10, max_seats=11)
+        staff = make_group(event, "Beschäftigte", reserved_seats=5)
+        speakers = make_group(event, "Referent*innen")
+        for group, seated in ((council, 5), (staff, 2), (speakers, 43)):
+            for _ in range(seated):
+                make_registration(make_invitee(event, group=group))
+        tokens = [personal_token(make_invitee(event, group=(council, staff, speakers)[i % 3])) for i in range(200)]
+        db.session.commit()
+        event_id, group_ids = event.id, (council.id, staff.id, speakers.id)
+    statuses = post_concurrently(workers, [(f"/t/{token}", {"choice": "hall"}) for token in tokens])
+    assert statuses == [302] * 200
+    by_state, _, _ = counts(app, event_id)
+    assert by_state == {("confirmed", "hall", False): 60, ("waiting", "hall", True): 190}
+    with app.app_context():
+        seated = dict(db.session.execute(
+            select(Invitee.group_id, func.count()).join(Registration, Registration.invitee_id == Invitee.id)
+            .where(Registration.event_id == event_id, Registration.holds_hall_seat).group_by(Invitee.group_id)
+        ).all())
+    council_seats, staff_seats, speaker_seats = (seated.get(group_id, 0) for group_id in group_ids)
+    assert 10 <= council_seats <= 11 and 5 <= staff_seats <= 7 and 43 <= speaker_seats <= 45
+    assert council_seats + staff_seats + speaker_seats == 60
 
 
 def test_one_person_clicking_many_times_gets_one_registration(workers):

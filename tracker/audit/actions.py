@@ -86,6 +86,7 @@ DETAIL_LABELS = {
     "invitee_id": _l("Invitee no."),
     "invitees": _l("Invitees"),
     "mail_id": _l("Mail no."),
+    "max_seats": _l("Group maximum"),
     "name": _l("Name"),
     "new": _l("New"),
     "old": _l("Previously"),

@@ -31,6 +31,7 @@ from ..extensions import db
 from ..invitees.models import NO_ADDRESS_DOMAIN, Invitee, InviteeSource
 from ..invitees.services import add_invitee
 from ..registration.models import Mode, Registration, Status, Ticket
+from ..registration.seats import free_seats_for
 from ..tickets.codes import is_well_formed, normalize_scanned_code
 from .models import CheckIn, Door, DoorDevice, DoorStaffAssignment, ScanAttempt
 
@@ -203,16 +204,6 @@ def door_counts(facts: Row, present_change: int = 0, inside_change: int = 0) -> 
     return {"present": facts.present + present_change, "inside": inside, "capacity": facts.hall_capacity}
 
 
-def free_hall_seats(event_id: int, hall_capacity: int) -> int:
-    taken = db.session.execute(
-        select(func.count()).where(
-            registrations.c.event_id == event_id, registrations.c.status == Status.CONFIRMED,
-            registrations.c.mode == Mode.HALL,
-        )
-    ).scalar_one()
-    return max(0, hall_capacity - taken)
-
-
 # --- Who scans where: one statement ---------------------------------------------------------------------------
 
 
@@ -235,8 +226,12 @@ class Scanner:
             return self.user.name
         return _("Device %(label)s", label=self.device_label) if self.device_id else "System"
 
-    def free_hall_seats(self) -> int:
-        return free_hall_seats(self.event_id, self.hall_capacity)
+    def free_hall_seats(self, invitee_id: int | None) -> int:
+        """Hall seats this guest may take (None: a walk-in who is not on the list), by the seat rule."""
+        group_id = None
+        if invitee_id is not None:
+            group_id = db.session.scalar(select(invitees.c.group_id).where(invitees.c.id == invitee_id))
+        return free_seats_for(db.session.get(Event, self.event_id), group_id)
 
 
 def door_facts(
@@ -426,7 +421,7 @@ def admit_invitee(
     if facts.registration_id is None or facts.status in (Status.CANCELLED, Status.DECLINED):
         if exit_scan:
             return _not_inside(_guest(facts))
-        free = scanner.free_hall_seats()
+        free = scanner.free_hall_seats(facts.invitee_id)
         reason = _("%(name)s has no valid registration.", name=facts.guest_name) + " " + _seats_sentence(free)
         return Verdict(
             "not_registered", AMBER, _("Not registered"), reason, _guest(facts), actions=["walk_in"] if free else []
@@ -507,7 +502,7 @@ def _needs_hall_seat(scanner: Scanner, facts: Row, move_to_hall: bool) -> Verdic
     """Amber for livestream-only and waiting guests; with move_to_hall, give them a free seat (None = admit)."""
     if move_to_hall:
         lock_row(Event, scanner.event_id)
-        if scanner.free_hall_seats() > 0:
+        if scanner.free_hall_seats(facts.invitee_id) > 0:
             db.session.execute(
                 update(registrations)
                 .where(registrations.c.id == facts.registration_id)
@@ -522,7 +517,7 @@ def _needs_hall_seat(scanner: Scanner, facts: Row, move_to_hall: bool) -> Verdic
             "no_seat", RED, _("No hall seat free"), _("The hall is full. The guest can follow the livestream."),
             _guest(facts),
         )
-    free = scanner.free_hall_seats()
+    free = scanner.free_hall_seats(facts.invitee_id)
     actions = ["move_to_hall"] if free else []
     if facts.status == Status.WAITING:
         return Verdict(
@@ -561,8 +556,8 @@ def walk_in(scanner: Scanner, *, name: str, email: str | None, invitee_id: int |
             select(Invitee).where(Invitee.event_id == event.id, func.lower(Invitee.email) == email.lower())
         ).scalar_one_or_none()
     registration = invitee.registration if invitee else None
-    if registration is None or registration.status != Status.CONFIRMED or registration.mode != Mode.HALL:
-        if scanner.free_hall_seats() <= 0:
+    if registration is None or not registration.holds_hall_seat:
+        if scanner.free_hall_seats(invitee.id if invitee else None) <= 0:
             guest = _guest(door_facts(scanner.door_id, invitee_id=invitee.id)) if invitee else None
             return Verdict(
                 "no_seat", RED, _("No hall seat free"), _("The hall is full. The guest can follow the livestream."), guest

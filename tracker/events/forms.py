@@ -130,11 +130,18 @@ class GroupForm(FlaskForm):
     reserved_seats = IntegerField(
         _l("Reserved seats in the hall"), validators=[Optional(), NumberRange(min=0, max=100_000)]
     )
+    max_seats = IntegerField(_l("Group maximum"), validators=[Optional(), NumberRange(min=0, max=100_000)])
     waiting_priority = IntegerField(
         _l("Priority on the waiting list"), default=0, validators=[InputRequired(), NumberRange(min=0, max=100)]
     )
     position = IntegerField(_l("Position in lists"), default=0, validators=[InputRequired(), NumberRange(min=0, max=1000)])
     submit = SubmitField(_l("Save group"))
+
+    def validate_max_seats(self, field):
+        reserved = self.reserved_seats.data
+        if field.data is not None and reserved is not None and field.data < reserved:
+            raise ValidationError(_l("The group maximum must be at least the reserved seats (%(reserved)s).",
+                                     reserved=reserved))
 
 
 class ConfirmForm(FlaskForm):

@@ -82,6 +82,11 @@ class Event(db.Model):
         return sum(group.reserved_seats or 0 for group in self.groups)
 
     @property
+    def shared_seats(self) -> int:
+        """The seats nobody reserved, open to everybody."""
+        return max(0, self.hall_capacity - self.reserved_seats)
+
+    @property
     def allowed_domains(self) -> list[str]:
         return [d.strip().lower().lstrip("@") for d in self.self_registration_domains.split(",") if d.strip()]
 
@@ -91,6 +96,9 @@ class Group(db.Model):
     __table_args__ = (
         UniqueConstraint("event_id", "name"),
         CheckConstraint("reserved_seats IS NULL OR reserved_seats >= 0", name="reserved_seats_not_negative"),
+        CheckConstraint("max_seats IS NULL OR max_seats >= 0", name="max_seats_not_negative"),
+        CheckConstraint("max_seats IS NULL OR reserved_seats IS NULL OR max_seats >= reserved_seats",
+                        name="max_seats_hold_reserved"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +107,8 @@ class Group(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     #: Hall seats held for this group until the event's quota release; none means no reservation.
     reserved_seats: Mapped[int | None]
+    #: The group maximum: never more hall seats for this group (its reserved ones counted); none means no cap.
+    max_seats: Mapped[int | None]
     #: Higher numbers are promoted from the waiting list first (e.g. the council).
     waiting_priority: Mapped[int] = mapped_column(default=0)
     #: Order of the groups in lists and reports.

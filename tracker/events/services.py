@@ -7,7 +7,9 @@ from sqlalchemy import func, select
 from ..audit.services import record
 from ..database import lock_row, utcnow
 from ..extensions import db
-from ..registration.models import Mode, Registration, Status
+from ..registration.models import Registration
+from ..registration.seats import HallSeats, taken_seats
+from ..registration.services import promote_waiting
 from .models import Event, Group
 
 #: Event columns the organiser form edits, in the order they are audited.
@@ -17,6 +19,18 @@ EDITABLE_FIELDS = (
     "self_registration", "self_registration_domains", "livestream", "stream_kind", "stream_url",
     "recording_url", "public_stream", "online_threshold_minutes", "checkout_enabled",
 )
+
+
+#: Event columns whose change can free hall seats for the waiting list.
+SEAT_FIELDS = {"hall_capacity", "quota_release_at"}
+
+
+class MaximumError(ValueError):
+    """A group maximum below the hall seats the group already holds."""
+
+    def __init__(self, used: int):
+        super().__init__(used)
+        self.used = used
 
 
 class QuotaError(ValueError):
@@ -51,15 +65,6 @@ def upcoming_and_past(now: datetime | None = None) -> tuple[list[Event], list[Ev
     return list(upcoming), list(past)
 
 
-def confirmed_hall_seats(event_id: int) -> int:
-    """Hall seats taken by confirmed registrations."""
-    return db.session.execute(
-        select(func.count()).select_from(Registration).where(
-            Registration.event_id == event_id, Registration.status == Status.CONFIRMED, Registration.mode == Mode.HALL
-        )
-    ).scalar_one()
-
-
 def reserved_seats_sum(event_id: int, without_group_id: int | None = None) -> int:
     query = select(func.coalesce(func.sum(Group.reserved_seats), 0)).where(Group.event_id == event_id)
     if without_group_id is not None:
@@ -76,13 +81,15 @@ def create_event(values: dict) -> Event:
     return event
 
 
-def update_event(event_id: int, values: dict) -> Event:
-    """Change an event; a lower hall capacity must still hold the reserved and the confirmed seats."""
+def update_event(event_id: int, values: dict) -> list[Registration]:
+    """Change an event; a lower hall capacity must still hold the reserved and the confirmed seats.
+
+    Returns the waiting registrations that a larger hall or the release seated."""
     event = lock_row(Event, event_id)
     capacity = values["hall_capacity"]
     if capacity < event.hall_capacity:
         reserved = reserved_seats_sum(event_id)
-        confirmed = confirmed_hall_seats(event_id)
+        confirmed = taken_seats(event_id)
         if reserved > capacity or confirmed > capacity:
             raise QuotaError(capacity, reserved, confirmed)
     changed = {}
@@ -93,7 +100,7 @@ def update_event(event_id: int, values: dict) -> Event:
             setattr(event, name, new)
     if changed:
         record("event.updated", event_id=event.id, changes=changed)
-    return event
+    return promote_waiting(event.id) if changed.keys() & SEAT_FIELDS else []
 
 
 def delete_event(event: Event) -> None:
@@ -102,26 +109,34 @@ def delete_event(event: Event) -> None:
     db.session.delete(event)
 
 
-def save_group(event_id: int, values: dict, group: Group | None = None) -> Group:
-    """Add a group or change one; the reserved seats of all groups must fit into the hall."""
+def save_group(event_id: int, values: dict, group: Group | None = None) -> list[Registration]:
+    """Add a group or change one; the reserved seats of all groups must fit into the hall, and a group maximum
+    must hold the seats the group already has.
+
+    Returns the waiting registrations that the change seated (e.g. a lower reservation)."""
     event = lock_row(Event, event_id)
     reserved = values.get("reserved_seats") or 0
     others = reserved_seats_sum(event_id, without_group_id=group.id if group else None)
     if others + reserved > event.hall_capacity:
         raise QuotaError(event.hall_capacity, others + reserved)
+    maximum = values.get("max_seats")
+    used = HallSeats.load(event).used[group.id] if group is not None and maximum is not None else 0
+    if maximum is not None and maximum < used:
+        raise MaximumError(used)
     if group is None:
         group = Group(event_id=event_id, **values)
         db.session.add(group)
         db.session.flush()
         record("group.created", event_id=event_id, group_id=group.id, name=group.name,
-               reserved_seats=group.reserved_seats)
+               reserved_seats=group.reserved_seats, max_seats=group.max_seats)
     else:
         changed = {k: [getattr(group, k), v] for k, v in values.items() if getattr(group, k) != v}
         for name, (_old, new) in changed.items():
             setattr(group, name, new)
         if changed:
             record("group.updated", event_id=event_id, group_id=group.id, changes=changed)
-    return group
+    db.session.flush()
+    return promote_waiting(event_id)
 
 
 def group_name_taken(event_id: int, name: str, without_group_id: int | None = None) -> bool:
@@ -131,10 +146,14 @@ def group_name_taken(event_id: int, name: str, without_group_id: int | None = No
     return db.session.execute(query).first() is not None
 
 
-def delete_group(group: Group) -> None:
-    """Remove a group; its invitees stay on the list without a group."""
-    record("group.deleted", event_id=group.event_id, group_id=group.id, name=group.name)
+def delete_group(group: Group) -> list[Registration]:
+    """Remove a group; its invitees stay on the list without a group. Returns the waiting registrations that
+    the group's freed reservation seated."""
+    event_id = group.event_id
+    record("group.deleted", event_id=event_id, group_id=group.id, name=group.name)
     db.session.delete(group)
+    db.session.flush()
+    return promote_waiting(event_id)
 
 
 def _audit_value(value):

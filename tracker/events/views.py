@@ -8,7 +8,10 @@ from ..accounts.access import organiser_required
 from ..extensions import db
 from ..invitees.models import Invitee
 from ..invitees.services import invitee_count
+from ..database import utcnow
 from ..navigation import event_tab
+from ..registration.seats import reservations_held
+from ..registration.views import flash_promoted
 from . import services
 from .forms import ConfirmForm, EventForm, GroupForm
 from .models import Event, Group
@@ -101,13 +104,14 @@ def edit(event_id: int):
     form = EventForm(data=form_data(event))
     if form.validate_on_submit():
         try:
-            services.update_event(event.id, form_values(form, event.timezone))
+            promoted = services.update_event(event.id, form_values(form, event.timezone))
         except services.QuotaError as error:
             db.session.rollback()
             form.hall_capacity.errors.append(quota_message(error))
         else:
             db.session.commit()
             flash(_("The changes have been saved."), "success")
+            flash_promoted(promoted)
             return redirect(url_for("events.show", event_id=event.id))
     return form_page("events/form.html", form, event=event)
 
@@ -140,14 +144,24 @@ def _save_group(event: Event, form: GroupForm, group: Group | None) -> bool:
     if services.group_name_taken(event.id, form.name.data, without_group_id=group.id if group else None):
         form.name.errors.append(_("This event already has a group with this name."))
         return False
-    values = {name: getattr(form, name).data for name in ("name", "reserved_seats", "waiting_priority", "position")}
+    fields = ("name", "reserved_seats", "max_seats", "waiting_priority", "position")
+    values = {name: getattr(form, name).data for name in fields}
     try:
-        services.save_group(event.id, values, group)
+        promoted = services.save_group(event.id, values, group)
     except services.QuotaError as error:
         db.session.rollback()
         form.reserved_seats.errors.append(quota_message(error))
         return False
+    except services.MaximumError as error:
+        db.session.rollback()
+        form.max_seats.errors.append(ngettext(
+            "%(num)s person of this group already holds a hall seat: the group maximum cannot be lower.",
+            "%(num)s people of this group already hold a hall seat: the group maximum cannot be lower than that.",
+            error.used,
+        ))
+        return False
     db.session.commit()
+    flash_promoted(promoted)
     return True
 
 
@@ -159,7 +173,8 @@ def groups(event_id: int):
     if _save_group(event, form, None):
         flash(_("The group “%(name)s” has been added.", name=form.name.data), "success")
         return redirect(url_for("events.groups", event_id=event.id))
-    return form_page("events/groups.html", form, event=event, counts=_group_counts(event.id))
+    held = reservations_held(event, utcnow())
+    return form_page("events/groups.html", form, event=event, counts=_group_counts(event.id), held=held)
 
 
 @bp.route("/<int:event_id>/groups/<int:group_id>/edit", methods=["GET", "POST"])
@@ -182,9 +197,10 @@ def delete_group(event_id: int, group_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         name = group.name
-        services.delete_group(group)
+        promoted = services.delete_group(group)
         db.session.commit()
         flash(_("The group “%(name)s” has been deleted.", name=name), "success")
+        flash_promoted(promoted)
         return redirect(url_for("events.groups", event_id=event.id))
     members = _group_counts(event.id).get(group.id, 0)
     return render_template("events/group_delete.html", event=event, group=group, form=form, member_count=members)

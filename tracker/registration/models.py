@@ -2,7 +2,8 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
@@ -59,6 +60,16 @@ class Registration(db.Model):
 
     invitee: Mapped[Invitee] = relationship(back_populates="registration")
     tickets: Mapped[list["Ticket"]] = relationship(back_populates="registration", cascade="all, delete-orphan")
+
+    @hybrid_property
+    def holds_hall_seat(self) -> bool:
+        """Confirmed for the hall: the registration takes one of the hall's seats (in Python and in SQL)."""
+        return self.status == Status.CONFIRMED and self.mode == Mode.HALL
+
+    @holds_hall_seat.inplace.expression
+    @classmethod
+    def _holds_hall_seat_expression(cls):
+        return and_(cls.status == Status.CONFIRMED, cls.mode == Mode.HALL)
 
     @property
     def active_ticket(self) -> "Ticket | None":

@@ -103,7 +103,7 @@ def answer(invitee_id: int, choice: Choice, now: datetime | None = None) -> Outc
     elif _already(registration, choice):
         return Outcome(registration=registration, changed=False)
 
-    held_hall_seat = registration.status == Status.CONFIRMED and registration.mode == Mode.HALL
+    held_hall_seat = registration.holds_hall_seat
     promoted: list[Registration] = []
     if choice is Choice.HALL:
         seats = HallSeats.load(event, now)
@@ -124,7 +124,7 @@ def answer(invitee_id: int, choice: Choice, now: datetime | None = None) -> Outc
         registration.invitee = invitee
         db.session.add(registration)
     db.session.flush()
-    if held_hall_seat and not (registration.status == Status.CONFIRMED and registration.mode == Mode.HALL):
+    if held_hall_seat and not registration.holds_hall_seat:
         promoted += fill_freed_seats(event, now)
     queue_confirmation(registration)
     return Outcome(registration=registration, changed=True, promoted=promoted)
@@ -188,12 +188,13 @@ def fill_freed_seats(event: Event, now: datetime | None = None, seats: HallSeats
     """
     now = now or utcnow()
     seats = seats or HallSeats.load(event, now)
-    reserving_groups, pool_open = seats.groups_with_free_seats()
-    if not reserving_groups and not pool_open:
+    limited_groups, pool_open = seats.groups_with_free_seats()
+    if not limited_groups and not pool_open:
         return []
-    eligible = Invitee.group_id.in_(reserving_groups)
+    eligible = Invitee.group_id.in_(limited_groups)
     if pool_open:
-        eligible = eligible | Invitee.group_id.is_(None) | Invitee.group_id.not_in(list(seats.reserved) or [-1])
+        limited = list(seats.reserved.keys() | seats.maximum.keys())
+        eligible = eligible | Invitee.group_id.is_(None) | Invitee.group_id.not_in(limited or [-1])
     promoted = []
     for registration in db.session.execute(_waiting_query(event).where(eligible)).scalars():
         group_id = registration.invitee.group_id
@@ -241,8 +242,8 @@ def waiting_position(registration: Registration) -> int:
 
 def hall_seat_free_for(invitee: Invitee, now: datetime | None = None) -> bool:
     """Whether a hall request right now would get a seat (a hint for the page; the answer decides)."""
-    seats = HallSeats.load(invitee.event, now or utcnow())
-    return seats.free_for(invitee.group_id) > 0 and not any(seats.waiting.values())
+    seats = HallSeats.load(invitee.event, now)
+    return seats.free_for(invitee.group_id) > 0 and not seats.anybody_waiting_may_take()
 
 
 # --- Organiser controls --------------------------------------------------------------------------
@@ -291,6 +292,7 @@ def set_deadline(event_id: int, deadline: datetime | None) -> Event:
 class GroupSeats:
     name: str
     reserved: int | None
+    maximum: int | None
     used: int
     waiting_priority: int
 
@@ -322,16 +324,17 @@ def summary(event: Event, now: datetime | None = None) -> Summary:
             .group_by(Registration.status, Registration.mode)
         )
     )
-    used = HallSeats.load(event, now).used
+    seats = HallSeats.load(event, now)
     return Summary(
         capacity=event.hall_capacity,
-        hall=counts.get((Status.CONFIRMED, Mode.HALL), 0),
+        hall=seats.taken,
         stream=counts.get((Status.CONFIRMED, Mode.STREAM), 0),
         waiting=counts.get((Status.WAITING, Mode.HALL), 0),
         declined=sum(n for (status, _), n in counts.items() if status == Status.DECLINED),
         cancelled=sum(n for (status, _), n in counts.items() if status == Status.CANCELLED),
         reservations_held=reservations_held(event, now),
-        groups=[GroupSeats(g.name, g.reserved_seats, used[g.id], g.waiting_priority) for g in event.groups],
+        groups=[GroupSeats(g.name, g.reserved_seats, g.max_seats, seats.used[g.id], g.waiting_priority)
+                for g in event.groups],
     )
 
 
@@ -384,7 +387,7 @@ def _queue_registration_mail(registration: Registration, kind: str, subject):
     attachments = ()
     if registration.status in ACTIVE_STATUSES:
         attachments = (CalendarFile("infotag.ics", calendar_event(invitee)),)
-    if registration.status == Status.CONFIRMED and registration.mode == Mode.HALL:
+    if registration.holds_hall_seat:
         code = registration.active_ticket.code
         cid = new_content_id()
         context.update(ticket_code=code, qr_cid=cid)
@@ -404,7 +407,7 @@ def _queue_registration_mail(registration: Registration, kind: str, subject):
 
 
 def _confirmation_subject(registration: Registration):
-    if registration.status == Status.CONFIRMED and registration.mode == Mode.HALL:
+    if registration.holds_hall_seat:
         return _l("Your seat in the hall: %(title)s", title=registration.invitee.event.title)
     if registration.status == Status.CONFIRMED:
         return _l("Your livestream place: %(title)s", title=registration.invitee.event.title)

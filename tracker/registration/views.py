@@ -94,7 +94,7 @@ def _answer_message(outcome: services.Outcome) -> tuple[str, str]:
     registration = outcome.registration
     if not outcome.changed:
         return _("Nothing has changed: this already is your answer."), "info"
-    if registration.status == Status.CONFIRMED and registration.mode == Mode.HALL:
+    if registration.holds_hall_seat:
         return _("Your seat in the hall is confirmed. We have sent you the ticket by e-mail."), "success"
     if registration.status == Status.CONFIRMED:
         return _("Your livestream place is confirmed. We have sent you the link by e-mail."), "success"
@@ -119,7 +119,7 @@ def _page_context(invitee: Invitee, token: str) -> dict:
     }
     if registration is not None and registration.status == Status.WAITING:
         context["waiting_position"] = services.waiting_position(registration)
-    if registration is not None and registration.status == Status.CONFIRMED and registration.mode == Mode.HALL:
+    if registration is not None and registration.holds_hall_seat:
         context["qr"] = _ticket_qr(registration.active_ticket.code)
     elif context["phase"] is Phase.OPEN and (registration is None or registration.mode != Mode.HALL
                                              or registration.status not in (Status.CONFIRMED, Status.WAITING)):
@@ -136,7 +136,7 @@ def _ticket_qr(code: str) -> Markup:
 def ticket(invitee: Invitee, token: str):
     """The printable ticket."""
     registration = invitee.registration
-    if registration is None or registration.status != Status.CONFIRMED or registration.mode != Mode.HALL:
+    if registration is None or not registration.holds_hall_seat:
         flash(_("You have no seat in the hall, so there is no ticket to print."), "info")
         return redirect(url_for(".personal", token=token))
     code = registration.active_ticket.code
@@ -277,11 +277,17 @@ def manage_promote(event_id: int):
     promoted = services.promote_waiting(event.id)
     db.session.commit()
     if promoted:
-        flash(ngettext("%(num)s person moved up from the waiting list.",
-                       "%(num)s people moved up from the waiting list.", len(promoted)), "success")
+        flash_promoted(promoted)
     else:
         flash(_("Nobody moved up: there is no free seat for the people waiting."), "info")
     return redirect(url_for(".manage", event_id=event.id))
+
+
+def flash_promoted(promoted: list) -> None:
+    """Tell the organiser how many waiting people a change seated (nothing when nobody)."""
+    if promoted:
+        flash(ngettext("%(num)s person moved up from the waiting list.",
+                       "%(num)s people moved up from the waiting list.", len(promoted)), "success")
 
 
 @bp.post("/events/<int:event_id>/registration/deadline")
