@@ -1,7 +1,7 @@
 """events: group maximum (an optional cap on a group's hall seats, at least its reserved seats)
 
 Revision ID: b4eb2ce8d9d7
-Revises: f5a9c2d7e4b1
+Revises: 41f54d65b1d3
 Create Date: 2026-12-04 04:30:00
 
 On SQLite the column comes with its checks in one ALTER TABLE ADD COLUMN, so the table is not rebuilt and keeps
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b4eb2ce8d9d7'
-down_revision = 'f5a9c2d7e4b1'
+down_revision = '41f54d65b1d3'
 branch_labels = None
 depends_on = None
 
