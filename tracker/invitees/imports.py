@@ -2,9 +2,9 @@
 
 Between preview and confirmation the upload lives in ``pending_imports`` (not in a worker's
 memory or disk), so the confirmation may reach any worker on any host. On confirmation the
-file is parsed again under the event's row lock; if the outcome differs from what the
-organiser saw (someone changed the list meanwhile), nothing is imported and the new preview
-is shown instead.
+file is parsed again under the event's row lock, with the organiser's answers for group values
+the event does not have; if the outcome differs from what the organiser saw (someone changed
+the list or the groups meanwhile), nothing is imported and the new preview is shown instead.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,12 +19,17 @@ from .links import assign_new_link
 from .models import Invitee, InviteeSource, PendingImport
 from .parsing import ParseResult, parse_invitee_file
 
+#: Group values the event does not have, answered: folded value to a group name, or None for no group.
+GroupMapping = dict[str, str | None]
+
 #: Largest accepted upload (about 100,000 rows of a typical export).
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 #: How long an unconfirmed upload is kept.
 PENDING_LIFETIME = timedelta(hours=2)
 #: Good rows shown on the preview as a sample of how the columns were read.
 SAMPLE_ROWS = 10
+#: Problems (and warnings) listed per page of the preview; every line number is listed in the summary above.
+PROBLEMS_PER_PAGE = 100
 
 
 @dataclass
@@ -40,10 +45,13 @@ def existing_emails(event_id: int) -> set[str]:
     return set(db.session.execute(select(func.lower(Invitee.email)).where(Invitee.event_id == event_id)).scalars())
 
 
-def check_file(event: Event, data: bytes) -> ParseResult:
+def check_file(event: Event, data: bytes, mapping: GroupMapping | None = None) -> ParseResult:
     """Parse and check an upload against the event's groups and list."""
     return parse_invitee_file(
-        data, group_names=[group.name for group in event.groups], existing_emails=existing_emails(event.id)
+        data,
+        group_names=[group.name for group in event.groups],
+        existing_emails=existing_emails(event.id),
+        group_mapping=mapping,
     )
 
 
@@ -88,20 +96,26 @@ class ImportOutcome:
     result: ParseResult
 
 
-def confirm(pending: PendingImport) -> ImportOutcome | None:
+def confirm(pending: PendingImport, mapping: GroupMapping) -> ImportOutcome | None:
     """Insert all good rows in the caller's transaction, if the file still reads as previewed.
 
-    None if a concurrent confirmation (a double click, another worker) imported it meanwhile.
+    ``mapping`` must answer every group value the event does not have; if one is left (the groups
+    changed meanwhile), nothing is imported. None if a concurrent confirmation (a double click,
+    another worker) imported it meanwhile.
     """
     event = lock_row(Event, pending.event_id)
     if db.session.execute(select(PendingImport.id).where(PendingImport.id == pending.id)).first() is None:
         return None
-    result = check_file(event, pending.data)
-    if not result.ok or (len(result.rows), len(result.errors)) != (pending.good_rows, pending.row_errors):
+    result = check_file(event, pending.data, mapping)
+    counts = (len(result.rows), len(result.errors))
+    if not result.ok or result.unknown_groups or counts != (pending.good_rows, pending.row_errors):
         pending.good_rows, pending.row_errors = len(result.rows), len(result.errors)
         return ImportOutcome(True, 0, result)
     insert_rows(event, result)
-    record("invitees.imported", event_id=event.id, count=len(result.rows), skipped_rows=len(result.errors))
+    record(
+        "invitees.imported", event_id=event.id, count=len(result.rows), skipped_rows=len(result.errors),
+        cleaned_values=len(result.warnings), mapped_group_values=len(mapping),
+    )
     db.session.delete(pending)
     return ImportOutcome(False, len(result.rows), result)
 

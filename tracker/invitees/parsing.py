@@ -15,7 +15,10 @@ Real exports vary, so the parser is lenient about form and strict about content:
 
 Problems with the whole file come back as ``file_error`` (one of FILE_ERRORS) with a short,
 stable ``file_error_detail``; problems with single rows as RowError entries (reasons in REASONS),
-so the page can list every bad row at once. Nothing here raises on bad input.
+so the page can list every bad row at once. A group value the event does not have is no row
+error but a question for the organiser: each distinct one is listed in ``unknown_groups`` until a
+``group_mapping`` answers it. Values cleaned on the way in (markup, a leading formula character)
+are listed as RowWarning entries. Nothing here raises on bad input.
 """
 import codecs
 import csv
@@ -25,7 +28,7 @@ import itertools
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
@@ -37,16 +40,17 @@ REASONS = (
     "invalid_email",
     "duplicate_in_file",
     "duplicate_in_event",
-    "unknown_group",
     "unknown_language",
     "too_long",
     "invalid_characters",
 )
-FILE_ERRORS = ("empty_file", "unreadable", "missing_columns", "too_many_rows", "too_large")
+FILE_ERRORS = ("empty_file", "unreadable", "missing_columns", "too_many_rows", "too_large", "too_many_groups")
 
 MAX_NAME_LENGTH = 200
 MAX_EMAIL_LENGTH = 254
 MAX_UNIT_LENGTH = 200
+#: More distinct unknown group values than this are no list of groups but a wrong column (one question each).
+MAX_UNKNOWN_GROUPS = 50
 #: Largest unpacked size of an XLSX upload, against ZIP bombs (the caller limits the packed size).
 MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 
@@ -57,11 +61,16 @@ _ERROR_VALUE_CHARS = 80
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
+#: A spreadsheet runs a cell starting with one of these as a formula; the import strips them from names and units.
+FORMULA_STARTS = "=+-@"
+WARNINGS = ("formula", "markup")
+
 # Control characters other than tab, line feed and carriage return, which count as white space.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # RFC 5322 dot-atom: the plain ASCII local parts that email_validator accepts unchanged.
 _ATEXT = r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+"
 _ASCII_LOCAL_PART = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*\Z")
+_MARKUP = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.DOTALL)
 _HEADER_NOISE = re.compile(r"[\W_]+")
 # Excel's delimiter hint, a first line such as "sep=;".
 _SEPARATOR_HINT = re.compile(r"sep=([;,\t])(?:\r\n?|\n|\Z)", re.IGNORECASE)
@@ -111,6 +120,8 @@ class ParsedInvitee:
     #: Canonical group name as passed in; None for an empty cell or no group column.
     group: str | None
     language: str | None
+    #: Folded group value the event does not have and no mapping answered yet (see ParseResult.unknown_groups).
+    unmapped_group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +133,28 @@ class RowError:
     field: str | None
     #: The offending value as read, cut to 80 characters.
     value: str
+    #: For a duplicate in the file: the line where the address first appears.
+    other_line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowWarning:
+    """A value of an imported row that was cleaned on the way in (reason in WARNINGS)."""
+
+    line: int
+    reason: str
+    field: str
+    #: The value as read and as it will be stored, cut to 80 characters.
+    value: str
+    cleaned: str
+
+
+@dataclass
+class UnknownGroup:
+    """A group value the event does not have: as first spelled in the file, and on how many rows."""
+
+    value: str
+    rows: int = 0
 
 
 @dataclass
@@ -130,6 +163,9 @@ class ParseResult:
 
     rows: list[ParsedInvitee] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowWarning] = field(default_factory=list)
+    #: Group values without a group of the event and not in the mapping, by folded value, in order of appearance.
+    unknown_groups: dict[str, UnknownGroup] = field(default_factory=dict)
     file_error: str | None = None
     file_error_detail: str | None = None
     delimiter: str | None = None
@@ -158,6 +194,7 @@ def parse_invitee_file(
     filename: str = "",
     group_names: Iterable[str] = (),
     existing_emails: Collection[str] = frozenset(),
+    group_mapping: Mapping[str, str | None] | None = None,
     max_rows: int = 50_000,
 ) -> ParseResult:
     """Read and check an uploaded CSV or XLSX invitee list; never raises on bad input.
@@ -165,13 +202,14 @@ def parse_invitee_file(
     The format is decided by the content alone, so ``filename`` does not change the outcome.
     ``group_names`` are the event's groups, ``existing_emails`` the lower-cased addresses already
     on its list; more than ``max_rows`` non-blank data rows make the file ``too_many_rows``.
+    ``group_mapping`` answers unknown group values: folded value (see fold) to a group name or None.
     """
     result = ParseResult()
     try:
         records = _open_records(data, result)
-        _read_rows(records, result, _RowChecker(group_names, existing_emails), max_rows)
+        _read_rows(records, result, _RowChecker(group_names, existing_emails, group_mapping or {}), max_rows)
     except _FileError as error:
-        result.rows, result.errors = [], []
+        result.rows, result.errors, result.warnings, result.unknown_groups = [], [], [], {}
         result.file_error, result.file_error_detail = error.code, error.detail
     return result
 
@@ -318,47 +356,69 @@ def _read_rows(
         if result.total_lines > max_rows:
             raise _FileError("too_many_rows", str(max_rows))
         checker.check(line, cells, columns, result)
+        if len(result.unknown_groups) > MAX_UNKNOWN_GROUPS:
+            raise _FileError("too_many_groups", str(MAX_UNKNOWN_GROUPS))
     if not result.total_lines:
         raise _FileError("empty_file")
 
 
 #: Reports a problem with a row: reason, field, offending value.
 _Fail = Callable[[str, str, str], None]
+#: Reports a cleaned value: reason, field, value as read, value as stored.
+_Warn = Callable[[str, str, str, str], None]
 
 
 class _RowChecker:
-    """Checks rows one by one, remembering the addresses seen so far in the file."""
+    """Checks rows one by one, remembering the addresses seen so far in the file and where."""
 
-    def __init__(self, group_names: Iterable[str], existing_emails: Collection[str]):
-        self.groups = {_fold(name): name for name in group_names}
+    def __init__(self, group_names: Iterable[str], existing_emails: Collection[str], mapping: Mapping[str, str | None]):
+        self.groups = {fold(name): name for name in group_names}
+        self.mapping = mapping
         self.existing = existing_emails if isinstance(existing_emails, AbstractSet) else frozenset(existing_emails)
-        self.seen: set[str] = set()
+        self.seen: dict[str, int] = {}
 
     def check(self, line: int, cells: list[str], columns: _Columns, result: ParseResult) -> None:
-        """Append the row to result.rows, or its problems (one per field) to result.errors."""
+        """Append the row to result.rows (its warnings to result.warnings), or its problems to result.errors."""
         errors: list[RowError] = []
+        warnings: list[RowWarning] = []
 
-        def fail(reason: str, column: str, value: str) -> None:
-            errors.append(RowError(line, reason, column, value[:_ERROR_VALUE_CHARS]))
+        def fail(reason: str, column: str, value: str, other_line: int | None = None) -> None:
+            errors.append(RowError(line, reason, column, value[:_ERROR_VALUE_CHARS], other_line))
+
+        def warn(reason: str, column: str, value: str, cleaned: str) -> None:
+            warnings.append(RowWarning(line, reason, column, value[:_ERROR_VALUE_CHARS], cleaned[:_ERROR_VALUE_CHARS]))
 
         raw_name = " ".join(part for index in columns.name if (part := _cell(cells, index).strip()))
-        name = _clean_text(raw_name, "name", MAX_NAME_LENGTH, fail)
+        name = _clean_text(raw_name, "name", MAX_NAME_LENGTH, fail, warn)
         if name == "":
             fail("empty_name", "name", raw_name)
 
-        email = self._email(_cell(cells, columns.email), fail)
+        email = self._email(line, _cell(cells, columns.email), fail)
 
-        unit = _clean_text(_cell(cells, columns.unit), "unit", MAX_UNIT_LENGTH, fail) or None
+        unit = _clean_text(_cell(cells, columns.unit), "unit", MAX_UNIT_LENGTH, fail, warn) or None
 
-        group = _choose(_cell(cells, columns.group), self.groups, "unknown_group", "group", fail)
+        group, unmapped = self._group(_cell(cells, columns.group), result)
         language = _choose(_cell(cells, columns.language), _LANGUAGES, "unknown_language", "language", fail)
 
         if errors:
             result.errors.extend(errors)
         else:
-            result.rows.append(ParsedInvitee(line, name, email, unit, group, language))
+            result.rows.append(ParsedInvitee(line, name, email, unit, group, language, unmapped))
+            result.warnings.extend(warnings)
 
-    def _email(self, raw: str, fail: _Fail) -> str | None:
+    def _group(self, raw: str, result: ParseResult) -> tuple[str | None, str | None]:
+        """The group a cell names or is mapped to, and the folded value if it is still unknown."""
+        key = fold(raw)
+        if not key:
+            return None, None
+        if key in self.groups:
+            return self.groups[key], None
+        if key in self.mapping:
+            return self.mapping[key], None
+        result.unknown_groups.setdefault(key, UnknownGroup(" ".join(raw.split()))).rows += 1
+        return None, key
+
+    def _email(self, line: int, raw: str, fail: Callable[..., None]) -> str | None:
         """The normalized address, or None after reporting why it is unusable."""
         address = raw.strip()
         if _CONTROL_CHARACTERS.search(address):
@@ -375,8 +435,8 @@ class _RowChecker:
         if key in self.existing:
             fail("duplicate_in_event", "email", raw)
         elif key in self.seen:
-            fail("duplicate_in_file", "email", raw)
-        self.seen.add(key)
+            fail("duplicate_in_file", "email", raw, self.seen[key])
+        self.seen.setdefault(key, line)
         return email
 
 
@@ -385,14 +445,14 @@ def _cell(cells: list[str], index: int | None) -> str:
     return cells[index] if index is not None and index < len(cells) else ""
 
 
-def _fold(value: str) -> str:
+def fold(value: str) -> str:
     """Key for case- and spacing-insensitive matching of groups and languages."""
     return " ".join(value.split()).casefold()
 
 
 def _choose(raw: str, choices: dict[str, str], reason: str, column: str, fail: _Fail) -> str | None:
     """The choice a cell names (ignoring case and spacing), None if it is empty, or report it as unknown."""
-    key = _fold(raw)
+    key = fold(raw)
     if not key:
         return None
     if key not in choices:
@@ -400,12 +460,21 @@ def _choose(raw: str, choices: dict[str, str], reason: str, column: str, fail: _
     return choices.get(key)
 
 
-def _clean_text(raw: str, column: str, max_length: int, fail: _Fail) -> str | None:
-    """Text with white space collapsed, or None after reporting control characters or excess length."""
+def _clean_text(raw: str, column: str, max_length: int, fail: _Fail, warn: _Warn) -> str | None:
+    """Text with white space collapsed, markup and leading formula characters removed (with a warning each),
+    or None after reporting control characters or excess length."""
     if _CONTROL_CHARACTERS.search(raw):
         fail("invalid_characters", column, raw)
         return None
     text = " ".join(raw.split())
+    if _MARKUP.search(text):
+        cleaned = " ".join(_MARKUP.sub(" ", text).split())
+        warn("markup", column, text, cleaned)
+        text = cleaned
+    if text.startswith(tuple(FORMULA_STARTS)):
+        cleaned = text.lstrip(FORMULA_STARTS + " ")
+        warn("formula", column, text, cleaned)
+        text = cleaned
     if len(text) > max_length:
         fail("too_long", column, raw)
         return None
