@@ -136,17 +136,31 @@ def _preview(event, pending, result, status: int = 200, chosen=None, mapping_err
     ), status
 
 
+def _submitted_values() -> list[str]:
+    """The unknown group values the preview asked about, in the order of its questions."""
+    values = []
+    while (value := request.form.get(f"group-{len(values)}-value")) is not None:
+        values.append(value)
+    return values
+
+
 def _chosen_mapping(event, result) -> tuple[dict[str, str], imports.GroupMapping, list[str]]:
-    """The organiser's choice for each unknown group value of the form: as chosen, as mapping, and what is missing."""
+    """The organiser's choice for each unknown group value: as chosen, as mapping, and what is missing."""
     names = {str(group.id): group.name for group in event.groups}
     chosen, mapping, missing = {}, {}, []
     for index, (key, unknown) in enumerate(result.unknown_groups.items()):
         choice = request.form.get(f"group-{index}", "")
-        if request.form.get(f"group-{index}-value") != key or (choice not in names and choice != NO_GROUP_CHOICE):
+        if choice not in names and choice != NO_GROUP_CHOICE:
             missing.append(_("Please choose a group for “%(value)s”.", value=unknown.value))
             continue
         chosen[key], mapping[key] = choice, names.get(choice)
     return chosen, mapping, missing
+
+
+def _changed(event, pending):
+    """The new preview after the list or the groups changed since the organiser saw it."""
+    flash(_("The list has changed since the preview. Please check the new preview and confirm again."), "warning")
+    return _preview(event, pending, imports.check_file(event, pending.data), 409)
 
 
 @bp.get("/import/<int:pending_id>")
@@ -169,6 +183,8 @@ def confirm(event_id: int, pending_id: int):
     if pending is None:
         return redirect(url_for("invitees.upload", event_id=event.id))
     previewed = imports.check_file(event, pending.data)
+    if _submitted_values() != list(previewed.unknown_groups):
+        return _changed(event, pending)
     chosen, mapping, missing = _chosen_mapping(event, previewed)
     if missing:
         return _preview(event, pending, previewed, 422, chosen, missing)
@@ -178,8 +194,7 @@ def confirm(event_id: int, pending_id: int):
         flash(_("This upload has expired or was already imported. Please upload the file again."), "error")
         return redirect(url_for("invitees.index", event_id=event.id))
     if outcome.changed:
-        flash(_("The list has changed since the preview. Please check the new preview and confirm again."), "warning")
-        return _preview(event, pending, imports.check_file(event, pending.data), 409)
+        return _changed(event, pending)
     flash(ngettext("%(num)s invitee has been imported.", "%(num)s invitees have been imported.", outcome.imported),
           "success")
     return redirect(url_for("invitees.index", event_id=event.id))
