@@ -397,16 +397,19 @@ class _RowChecker:
 
         unit = _clean_text(_cell(cells, columns.unit), "unit", MAX_UNIT_LENGTH, fail, warn) or None
 
-        group, unmapped = self._group(_cell(cells, columns.group), result)
+        raw_group = _cell(cells, columns.group)
+        group, unmapped = self._group(raw_group)
         language = _choose(_cell(cells, columns.language), _LANGUAGES, "unknown_language", "language", fail)
 
         if errors:
             result.errors.extend(errors)
-        else:
-            result.rows.append(ParsedInvitee(line, name, email, unit, group, language, unmapped))
-            result.warnings.extend(warnings)
+            return
+        result.rows.append(ParsedInvitee(line, name, email, unit, group, language, unmapped))
+        result.warnings.extend(warnings)
+        if unmapped:
+            result.unknown_groups.setdefault(unmapped, UnknownGroup(" ".join(raw_group.split()))).rows += 1
 
-    def _group(self, raw: str, result: ParseResult) -> tuple[str | None, str | None]:
+    def _group(self, raw: str) -> tuple[str | None, str | None]:
         """The group a cell names or is mapped to, and the folded value if it is still unknown."""
         key = fold(raw)
         if not key:
@@ -415,7 +418,6 @@ class _RowChecker:
             return self.groups[key], None
         if key in self.mapping:
             return self.mapping[key], None
-        result.unknown_groups.setdefault(key, UnknownGroup(" ".join(raw.split()))).rows += 1
         return None, key
 
     def _email(self, line: int, raw: str, fail: Callable[..., None]) -> str | None:
