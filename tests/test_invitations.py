@@ -500,3 +500,21 @@ def test_mail_send_once_finishes_a_batch_left_by_a_closed_page_and_delivers_it(m
     result = mail_app.test_cli_runner().invoke(args=["mail", "send"])
     assert "5 sent, 0 to retry, 0 failed." in result.output
     assert len(smtp_server.messages) == 5
+
+
+@pytest.mark.parametrize("choice, message", [
+    ("hall", "Ihr Platz im Sitzungssaal ist bestätigt. Ihr Ticket kommt in wenigen Minuten per E-Mail."),
+    ("stream", "Ihr Platz im Livestream ist bestätigt. Der Link kommt in wenigen Minuten per E-Mail."),
+])
+def test_after_an_answer_the_page_says_the_mail_is_on_its_way_while_it_is_queued(mail_app, choice, message):
+    from tracker.invitees.links import personal_token
+
+    with mail_app.app_context():
+        invitee = make_invitee(make_event())
+        db.session.commit()
+        token = personal_token(invitee)
+    client = mail_app.test_client()
+    client.post(f"/t/{token}", data={"choice": choice})
+    page = client.get(f"/t/{token}").get_data(as_text=True)
+    assert message in page and "gesendet" not in page
+    assert [mail.status for mail in outbox(mail_app)] == [MailStatus.QUEUED], "the mail is only queued yet"

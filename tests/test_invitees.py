@@ -466,3 +466,24 @@ def test_double_confirmation_imports_once(app_factory, setup):
         thread.join(60)
     assert statuses == [302, 302]
     assert invitee_count(apps[0], event) == 5
+
+
+def test_line_numbers_are_listed_compactly():
+    from tracker.invitees.preview import compact_lines
+
+    assert compact_lines([9, 2, 3, 4, 4, 7, 8]) == "2–4, 7–9"
+    assert compact_lines([5]) == "5" and compact_lines([]) == ""
+
+
+def test_a_duplicate_names_the_line_it_repeats_in_german(app):
+    from tracker.invitees.messages import problem_text, reason_messages
+    from tracker.invitees.parsing import RowError
+
+    with app.test_request_context():
+        reasons = reason_messages()
+        assert problem_text(RowError(14, "duplicate_in_file", "email", "a@b.de", 3), reasons) == (
+            "Doppelt: gleiche E-Mail-Adresse wie Zeile 3."
+        )
+        assert problem_text(RowError(14, "duplicate_in_event", "email", "a@b.de"), reasons) == (
+            "Diese E-Mail-Adresse steht bereits auf der Liste der Veranstaltung."
+        )
