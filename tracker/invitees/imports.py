@@ -17,7 +17,7 @@ from ..events.models import Event, Group
 from ..extensions import db
 from .links import assign_new_link
 from .models import Invitee, InviteeSource, PendingImport
-from .parsing import ParseResult, parse_invitee_file
+from .parsing import ParseResult, fold, parse_invitee_file
 
 #: Group values the event does not have, answered: folded value to a group name, or None for no group.
 GroupMapping = dict[str, str | None]
@@ -94,23 +94,34 @@ class ImportOutcome:
     imported: int
     #: The file as parsed now; shown as the new preview when it changed.
     result: ParseResult
+    #: Group values of the preview left without an answer (as spelled in the file); then nothing was imported.
+    unanswered: tuple[str, ...] = ()
 
 
-def confirm(pending: PendingImport, mapping: GroupMapping) -> ImportOutcome | None:
+def confirm(pending: PendingImport, asked: list[str], mapping: GroupMapping) -> ImportOutcome | None:
     """Insert all good rows in the caller's transaction, if the file still reads as previewed.
 
-    ``mapping`` must answer every group value the event does not have; if one is left (the groups
-    changed meanwhile), nothing is imported. None if a concurrent confirmation (a double click,
-    another worker) imported it meanwhile.
+    ``asked`` are the unknown group values the preview asked about, ``mapping`` the answers given.
+    Nothing is imported while one of them is unanswered, or if the questions would now be others (a
+    group made or deleted meanwhile). None if a concurrent confirmation (a double click, another
+    worker) imported it meanwhile.
     """
     event = lock_row(Event, pending.event_id)
     if db.session.execute(select(PendingImport.id).where(PendingImport.id == pending.id)).first() is None:
         return None
     result = check_file(event, pending.data, mapping)
     counts = (len(result.rows), len(result.errors))
-    if not result.ok or result.unknown_groups or counts != (pending.good_rows, pending.row_errors):
+    groups_now = {fold(group.name) for group in event.groups}
+    if (
+        not result.ok
+        or counts != (pending.good_rows, pending.row_errors)
+        or not set(result.unknown_groups) <= set(asked)
+        or groups_now & set(asked)
+    ):
         pending.good_rows, pending.row_errors = len(result.rows), len(result.errors)
         return ImportOutcome(True, 0, result)
+    if result.unknown_groups:
+        return ImportOutcome(False, 0, result, tuple(unknown.value for unknown in result.unknown_groups.values()))
     insert_rows(event, result)
     record(
         "invitees.imported", event_id=event.id, count=len(result.rows), skipped_rows=len(result.errors),

@@ -136,25 +136,16 @@ def _preview(event, pending, result, status: int = 200, chosen=None, mapping_err
     ), status
 
 
-def _submitted_values() -> list[str]:
-    """The unknown group values the preview asked about, in the order of its questions."""
-    values = []
-    while (value := request.form.get(f"group-{len(values)}-value")) is not None:
-        values.append(value)
-    return values
-
-
-def _chosen_mapping(event, result) -> tuple[dict[str, str], imports.GroupMapping, list[str]]:
-    """The organiser's choice for each unknown group value: as chosen, as mapping, and what is missing."""
+def _answers(event) -> tuple[list[str], dict[str, str], imports.GroupMapping]:
+    """The unknown group values the preview asked about, the choices made, and the mapping they give."""
     names = {str(group.id): group.name for group in event.groups}
-    chosen, mapping, missing = {}, {}, []
-    for index, (key, unknown) in enumerate(result.unknown_groups.items()):
-        choice = request.form.get(f"group-{index}", "")
-        if choice not in names and choice != NO_GROUP_CHOICE:
-            missing.append(_("Please choose a group for “%(value)s”.", value=unknown.value))
-            continue
-        chosen[key], mapping[key] = choice, names.get(choice)
-    return chosen, mapping, missing
+    asked, chosen, mapping = [], {}, {}
+    while (key := request.form.get(f"group-{len(asked)}-value")) is not None:
+        choice = request.form.get(f"group-{len(asked)}", "")
+        if choice in names or choice == NO_GROUP_CHOICE:
+            chosen[key], mapping[key] = choice, names.get(choice)
+        asked.append(key)
+    return asked, chosen, mapping
 
 
 def _changed(event, pending):
@@ -182,19 +173,17 @@ def confirm(event_id: int, pending_id: int):
     pending = _pending_or_gone(event, pending_id)
     if pending is None:
         return redirect(url_for("invitees.upload", event_id=event.id))
-    previewed = imports.check_file(event, pending.data)
-    if _submitted_values() != list(previewed.unknown_groups):
-        return _changed(event, pending)
-    chosen, mapping, missing = _chosen_mapping(event, previewed)
-    if missing:
-        return _preview(event, pending, previewed, 422, chosen, missing)
-    outcome = imports.confirm(pending, mapping)
+    asked, chosen, mapping = _answers(event)
+    outcome = imports.confirm(pending, asked, mapping)
     db.session.commit()
     if outcome is None:
         flash(_("This upload has expired or was already imported. Please upload the file again."), "error")
         return redirect(url_for("invitees.index", event_id=event.id))
     if outcome.changed:
         return _changed(event, pending)
+    if outcome.unanswered:
+        missing = [_("Please choose a group for “%(value)s”.", value=value) for value in outcome.unanswered]
+        return _preview(event, pending, imports.check_file(event, pending.data), 422, chosen, missing)
     flash(ngettext("%(num)s invitee has been imported.", "%(num)s invitees have been imported.", outcome.imported),
           "success")
     return redirect(url_for("invitees.index", event_id=event.id))
