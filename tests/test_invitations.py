@@ -138,14 +138,99 @@ def test_a_large_batch_is_queued_in_chunks_with_progress(mail_app, organiser_cli
     response = start(organiser_client, event_id)
     assert response.headers["Location"].endswith("#batch-progress")
     page = organiser_client.get(f"/events/{event_id}/invitations").get_data(as_text=True)
-    assert 'id="batch-progress"' in page and "0 von 10 Mails in der Warteschlange" in page
+    assert 'id="batch-progress"' in page
+    assert re.search(r'Eingereiht</dt><dd><span data-figure="queued">0</span> / <span data-figure="total">10</span>', page)
     answers = run_batch(organiser_client, event_id)
     assert [(a["queued"], a["total"], a["finished"]) for a in answers] == [(4, 10, False), (8, 10, False), (10, 10, True)]
     assert len(outbox(mail_app)) == 10
     with mail_app.app_context():
         actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["invitations.invitation_batch_started", "invitations.invitation_batch_finished"]
-    assert 'id="batch-progress"' not in organiser_client.get(f"/events/{event_id}/invitations").get_data(as_text=True)
+    page = organiser_client.get(f"/events/{event_id}/invitations").get_data(as_text=True)
+    assert 'id="batch-progress"' in page and 'data-finished="true"' in page, "the delivery is followed further"
+    assert "<button" in page.split('id="invitees-heading"')[0] and " disabled>" not in page, "a new batch may start"
+
+
+def test_the_progress_counts_sent_and_failed_mails_of_the_batch(mail_app, organiser_client, smtp_server):
+    event_id, _group, ids = arrange(mail_app, invitees=3)
+    with mail_app.app_context():  # an older invitation, sent before the batch: not part of its figures
+        queue_invitation_mail(db.session.get(Invitee, ids[2]), "invitation", db.session.get(Invitee, ids[2]).event)
+        db.session.commit()
+        send_all_due()
+    start(organiser_client, event_id)
+    (answer,) = run_batch(organiser_client, event_id)
+    assert (answer["queued"], answer["total"], answer["sent"], answer["failed"], answer["delivered"]) == (2, 2, 0, 0, False)
+    with mail_app.app_context():
+        db.session.execute(update(OutboxMail).where(OutboxMail.invitee_id == ids[1]).values(status=MailStatus.FAILED))
+        db.session.commit()
+        send_all_due()
+        batch_id = db.session.scalar(select(InvitationBatch.id))
+    response = organiser_client.get(f"/events/{event_id}/invitations/batches/{batch_id}/progress")
+    assert response.status_code == 200
+    assert {k: response.get_json()[k] for k in ("queued", "sent", "failed", "delivered")} == {
+        "queued": 2, "sent": 1, "failed": 1, "delivered": True
+    }
+    page = organiser_client.get(f"/events/{event_id}/invitations").get_data(as_text=True)
+    assert '<dd data-figure="sent">1</dd>' in page and '<dd data-figure="failed">1</dd>' in page
+    assert "Alle Mails dieses Versands sind an den Mailserver übergeben oder fehlgeschlagen." in page
+    assert organiser_client.get(f"/events/{event_id + 1}/invitations/batches/{batch_id}/progress").status_code == 404
+
+
+def test_the_confirmation_names_how_many_and_shows_the_real_mail_in_both_languages(mail_app, organiser_client):
+    event_id, group_id, ids = arrange(mail_app, invitees=5, title="Infotag Mobilität")
+    response = organiser_client.post(f"/events/{event_id}/invitations/batches/confirm",
+                                     data={"kind": "invitation", "scope": "all", "submission_key": KEY})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Einladung an 5 Personen senden?" in page and "Ja, an 5 Personen senden" in page
+    assert "Betreff:</strong> Einladung: Infotag Mobilität" in page
+    assert "Betreff:</strong> Invitation: Infotag Mobilität" in page
+    assert "Guten Tag Erika Mustermann," in page and "Hello Erika Mustermann," in page
+    with mail_app.app_context():
+        names = db.session.scalars(select(Invitee.name).where(Invitee.event_id == event_id)).all()
+    assert not any(name in page for name in names), "no invitee's data on the preview"
+    assert f'name="submission_key" value="{KEY}"' in page
+    assert outbox(mail_app) == [], "nothing is queued before the organiser confirms"
+    group = organiser_client.post(f"/events/{event_id}/invitations/batches/confirm",
+                                  data={"kind": "invitation", "scope": "group", "group_id": str(group_id), "submission_key": KEY})
+    assert "Einladung an 1 Person senden?" in group.get_data(as_text=True)
+    assert "die Gruppe Stadtrat" in group.get_data(as_text=True)
+
+
+def test_the_confirmation_refuses_what_the_batch_would_refuse(mail_app, organiser_client):
+    event_id, _group, _ids = arrange(mail_app, invitees=1)
+    start(organiser_client, event_id)
+    run_batch(organiser_client, event_id)
+    response = organiser_client.post(f"/events/{event_id}/invitations/batches/confirm", follow_redirects=True,
+                                     data={"kind": "invitation", "scope": "all", "submission_key": "2" * 32})
+    assert "Alle Ausgewählten sind bereits eingeladen." in response.get_data(as_text=True)
+    bad = organiser_client.post(f"/events/{event_id}/invitations/batches/confirm", follow_redirects=True,
+                                data={"kind": "spam", "scope": "all", "submission_key": "2" * 32})
+    assert "Das Formular ist abgelaufen" in bad.get_data(as_text=True)
+
+
+def test_the_events_invitation_text_is_in_the_preview_and_in_the_mail(mail_app, organiser_client, smtp_server):
+    event_id, _group, _ids = arrange(mail_app, invitees=1)
+    url = f"/events/{event_id}/invitations/text"
+    assert "Die Mail, wie sie versendet wird" in organiser_client.get(url).get_data(as_text=True)
+    too_long = organiser_client.post(url, data={"text": "x" * 5001})
+    assert too_long.status_code == 422
+    response = organiser_client.post(url, data={"text": "  Wir freuen uns auf Sie!\nBringen Sie Fragen mit.  "},
+                                     follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Der Einladungstext wurde gespeichert." in page
+    assert page.count("Wir freuen uns auf Sie!\nBringen Sie Fragen mit.") == 3, "the field and both previews"
+    start(organiser_client, event_id)
+    run_batch(organiser_client, event_id)
+    with mail_app.app_context():
+        send_all_due()
+    (message,) = smtp_server.messages
+    assert "Wir freuen uns auf Sie!" in message.get_body(("plain",)).get_content()
+    assert "Wir freuen uns auf Sie!" in message.get_body(("html",)).get_content()
+    organiser_client.post(url, data={"text": ""})
+    with mail_app.app_context():
+        from tracker.events.models import Event
+        assert db.session.get(Event, event_id).invitation_text is None
 
 
 def test_the_mail_sender_also_advances_batches(mail_app, organiser_client):
@@ -415,3 +500,21 @@ def test_mail_send_once_finishes_a_batch_left_by_a_closed_page_and_delivers_it(m
     result = mail_app.test_cli_runner().invoke(args=["mail", "send"])
     assert "5 sent, 0 to retry, 0 failed." in result.output
     assert len(smtp_server.messages) == 5
+
+
+@pytest.mark.parametrize("choice, message", [
+    ("hall", "Ihr Platz im Sitzungssaal ist bestätigt. Ihr Ticket kommt in wenigen Minuten per E-Mail."),
+    ("stream", "Ihr Platz im Livestream ist bestätigt. Der Link kommt in wenigen Minuten per E-Mail."),
+])
+def test_after_an_answer_the_page_says_the_mail_is_on_its_way_while_it_is_queued(mail_app, choice, message):
+    from tracker.invitees.links import personal_token
+
+    with mail_app.app_context():
+        invitee = make_invitee(make_event())
+        db.session.commit()
+        token = personal_token(invitee)
+    client = mail_app.test_client()
+    client.post(f"/t/{token}", data={"choice": choice})
+    page = client.get(f"/t/{token}").get_data(as_text=True)
+    assert message in page and "gesendet" not in page
+    assert [mail.status for mail in outbox(mail_app)] == [MailStatus.QUEUED], "the mail is only queued yet"

@@ -255,16 +255,6 @@ def test_groups_match_case_insensitively_and_come_back_canonical():
     assert [row.group for row in parse(csv_bytes(rows)).rows] == ["Stadtrat", "Presse", None]
 
 
-def test_markup_and_formulas_are_kept_as_plain_text():
-    rows = [["Name", "E-Mail", "Referat"], ["<script>alert(1)</script>", "a@stadt.de", '=HYPERLINK("x")']]
-    result = parse(csv_bytes(rows))
-    assert result.errors == []
-    assert (result.rows[0].name, result.rows[0].unit) == ("<script>alert(1)</script>", '=HYPERLINK("x")')
-
-
-# --- row errors --------------------------------------------------------------
-
-
 def test_every_reason_code():
     rows = [
         ["Name", "E-Mail", "Referat", "Gruppe", "Sprache"],
@@ -281,7 +271,6 @@ def test_every_reason_code():
     result = parse(csv_bytes(rows), existing_emails={"dora@stadt.de"})
     assert reasons(result) == [
         (2, "invalid_email", "email"),
-        (3, "unknown_group", "group"),
         (5, "duplicate_in_file", "email"),
         (6, "duplicate_in_event", "email"),
         (7, "empty_name", "name"),
@@ -290,7 +279,8 @@ def test_every_reason_code():
         (10, "unknown_language", "language"),
     ]
     assert {reason for _, reason, _ in reasons(result)} == set(REASONS)
-    assert [row.line for row in result.rows] == [4]
+    assert [row.line for row in result.rows] == [3, 4]
+    assert result.rows[0].unmapped_group == "feuerwehr"
     assert result.total_lines == 9
 
 
@@ -330,18 +320,105 @@ def test_control_characters_are_rejected_in_every_text_field():
 
 
 def test_one_row_can_have_several_errors_and_values_are_cut_to_80():
-    rows = [["Name", "E-Mail", "Gruppe"], ["", "x" * 300, "Unbekannt"]]
+    rows = [["Name", "E-Mail", "Sprache"], ["", "x" * 300, "Unbekannt"]]
     result = parse(csv_bytes(rows))
     assert [(error.reason, error.field, error.value) for error in result.errors] == [
         ("empty_name", "name", ""),
         ("too_long", "email", "x" * 80),
-        ("unknown_group", "group", "Unbekannt"),
+        ("unknown_language", "language", "Unbekannt"),
     ]
 
 
 def test_any_group_is_unknown_when_the_event_has_none():
     result = parse(csv_bytes([["Name", "E-Mail", "Gruppe"], ["Anna", "a@stadt.de", "Stadtrat"]]), group_names=())
-    assert reasons(result) == [(2, "unknown_group", "group")]
+    assert result.errors == []
+    assert {key: (unknown.value, unknown.rows) for key, unknown in result.unknown_groups.items()} == {
+        "stadtrat": ("Stadtrat", 1)
+    }
+
+
+# --- unknown groups, duplicates, cleaned values ------------------------------
+
+
+def english_file(rows=300):
+    """An English export whose groups the event spells differently: council and staff."""
+    lines = [["First name", "Last name", "Email", "Group"]]
+    lines += [[f"P{n}", "Doe", f"p{n}@city.example", "council" if n % 3 == 0 else " Staff "] for n in range(rows)]
+    return csv_bytes(lines, ",")
+
+
+def test_unknown_group_values_are_one_question_each_not_an_error_per_row():
+    result = parse(english_file())
+    assert result.errors == []
+    assert len(result.rows) == 300
+    assert [(key, unknown.value, unknown.rows) for key, unknown in result.unknown_groups.items()] == [
+        ("council", "council", 100),
+        ("staff", "Staff", 200),
+    ]
+    assert {row.unmapped_group for row in result.rows} == {"council", "staff"}
+
+
+def test_a_mapping_answers_each_unknown_value_with_a_group_or_no_group():
+    result = parse(english_file(), group_mapping={"council": "Stadtrat", "staff": None})
+    assert result.unknown_groups == {}
+    assert [(row.group, row.unmapped_group) for row in result.rows[:3]] == [
+        ("Stadtrat", None), (None, None), (None, None)
+    ]
+
+
+def test_a_partial_mapping_leaves_the_other_value_unknown():
+    result = parse(english_file(6), group_mapping={"council": "Stadtrat"})
+    assert list(result.unknown_groups) == ["staff"]
+    assert [row.group for row in result.rows] == ["Stadtrat", None, None, "Stadtrat", None, None]
+
+
+def test_too_many_distinct_unknown_groups_is_a_wrong_column():
+    rows = [["Name", "E-Mail", "Gruppe"]] + [[f"P{n}", f"p{n}@stadt.de", f"Wert {n}"] for n in range(60)]
+    result = parse(csv_bytes(rows))
+    assert (result.file_error, result.file_error_detail) == ("too_many_groups", "50")
+    assert result.rows == [] and result.unknown_groups == {}
+
+
+def test_a_duplicate_names_the_line_it_repeats():
+    rows = [["Name", "E-Mail"], ["Anna", "a@stadt.de"], ["Bert", "b@stadt.de"], ["Anna B", "A@Stadt.de"],
+            ["Anna C", "a@stadt.de"]]
+    result = parse(csv_bytes(rows))
+    assert [(error.line, error.reason, error.other_line) for error in result.errors] == [
+        (4, "duplicate_in_file", 2),
+        (5, "duplicate_in_file", 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    "raw, cleaned, warnings",
+    [
+        ("=HYPERLINK(\"http://x\")", "HYPERLINK(\"http://x\")", ["formula"]),
+        ("+49 Anna", "49 Anna", ["formula"]),
+        ("-Anna", "Anna", ["formula"]),
+        ("@Anna", "Anna", ["formula"]),
+        ("<b>Anna</b> Müller", "Anna Müller", ["markup"]),
+        ("<script>=1+2</script>", "1+2", ["markup", "formula"]),
+        ("Anna-Lena Müller", "Anna-Lena Müller", []),
+        ("Anna < Bert", "Anna < Bert", []),
+    ],
+)
+def test_defused_and_cleaned_values_are_imported_with_a_warning(raw, cleaned, warnings):
+    result = parse(csv_bytes([["Name", "E-Mail", "Referat"], [raw, "a@stadt.de", raw]]))
+    assert [(row.name, row.unit) for row in result.rows] == [(cleaned, cleaned)]
+    assert [(w.line, w.reason, w.field) for w in result.warnings] == [
+        (2, reason, column) for column in ("name", "unit") for reason in warnings
+    ]
+    assert all(w.value.startswith(raw[:1]) for w in result.warnings if w.reason == warnings[0])
+
+
+def test_a_row_with_an_error_has_no_warnings():
+    result = parse(csv_bytes([["Name", "E-Mail"], ["=Anna", "kaputt"]]))
+    assert reasons(result) == [(2, "invalid_email", "email")]
+    assert result.warnings == []
+
+
+def test_a_name_that_is_only_markup_is_empty():
+    assert reasons(parse(csv_bytes([["Name", "E-Mail"], ["<b></b>", "a@stadt.de"]]))) == [(2, "empty_name", "name")]
 
 
 def test_first_occurrence_of_an_address_claims_it_even_if_its_row_is_bad():
@@ -400,9 +477,12 @@ def test_xlsx_lines_are_worksheet_row_numbers():
     assert [row.line for row in result.rows] == [4]
 
 
-def test_xlsx_markup_is_kept():
-    result = parse(xlsx_bytes([["Name", "E-Mail"], ["<script>x</script>", "a@stadt.de"]]))
-    assert [row.name for row in result.rows] == ["<script>x</script>"]
+def test_xlsx_markup_and_formulas_are_cleaned_with_a_warning():
+    result = parse(xlsx_bytes([["Name", "E-Mail"], ["<script>x</script>", "a@stadt.de"], ["=1+2", "b@stadt.de"]]))
+    assert [row.name for row in result.rows] == ["x", "1+2"]
+    assert [(w.line, w.reason, w.value, w.cleaned) for w in result.warnings] == [
+        (2, "markup", "<script>x</script>", "x"), (3, "formula", "=1+2", "1+2")
+    ]
 
 
 def test_format_is_decided_by_content_not_by_name():
@@ -479,8 +559,8 @@ def test_workbook_that_unpacks_too_large(monkeypatch):
 
 
 def test_codes_are_stable():
-    assert FILE_ERRORS == ("empty_file", "unreadable", "missing_columns", "too_many_rows", "too_large")
-    assert len(set(REASONS)) == len(REASONS) == 8
+    assert FILE_ERRORS == ("empty_file", "unreadable", "missing_columns", "too_many_rows", "too_large", "too_many_groups")
+    assert len(set(REASONS)) == len(REASONS) == 7
 
 
 # --- properties --------------------------------------------------------------
@@ -530,14 +610,19 @@ def clean(text):
     return " ".join(text.split())
 
 
+def kept_as_is(text):
+    """Text the import stores unchanged: no markup, no leading formula character (those are cleaned)."""
+    return bool(text) and "<" not in text and not text.startswith(tuple(parsing.FORMULA_STARTS))
+
+
 @st.composite
 def invitee_lists(draw, text):
     invitees = draw(
         st.lists(
             st.tuples(
-                text.map(clean).filter(bool),
+                text.map(clean).filter(kept_as_is),
                 EMAILS,
-                st.one_of(st.just(""), text.map(clean)),
+                st.one_of(st.just(""), text.map(clean).filter(kept_as_is)),
                 st.sampled_from(["", *GROUPS]),
                 st.sampled_from(["", "de", "en"]),
             ),

@@ -34,10 +34,12 @@ BAD_ROWS_CSV = "\r\n".join([
     '=HYPERLINK("https://evil.example","Klick");;formel@muenchen.example;;Kommunalreferat;',
 ]) + "\r\n"
 
+#: The preview's one question for BAD_ROWS_CSV (the unknown group "Feuerwehr"), answered "no group".
+FEUERWEHR_AS_NO_GROUP = {"group-0-value": "feuerwehr", "group-0": "none"}
+
 EXPECTED_PROBLEMS = [
     (3, "E-Mail-Adresse", "Das ist keine gültige E-Mail-Adresse."),
-    (4, "Gruppe", "Diese Veranstaltung hat keine Gruppe mit diesem Namen."),
-    (5, "E-Mail-Adresse", "Diese E-Mail-Adresse kommt in der Datei mehrfach vor."),
+    (5, "E-Mail-Adresse", "Doppelt: gleiche E-Mail-Adresse wie Zeile 2."),
     (6, "E-Mail-Adresse", "Diese E-Mail-Adresse steht bereits auf der Liste der Veranstaltung."),
     (7, "Name", "Der Name fehlt."),
     (8, "Dienststelle", "Der Eintrag ist zu lang."),
@@ -82,42 +84,119 @@ def test_preview_lists_every_bad_row_with_line_and_german_reason(app, client, se
     for line, column, reason in EXPECTED_PROBLEMS:
         row = rf'<td data-label="Zeile" class="num">{line}</td>\s*<td data-label="Spalte">{column}</td>\s*<td data-label="Problem">{re.escape(reason)}</td>'
         assert re.search(row, page), (line, reason)
-    assert "3 Zeilen können importiert werden." in page
-    assert "8 Zeilen haben Fehler und werden übersprungen." in page
-    assert "3 Eingeladene importieren" in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert "4 Zeilen können importiert werden." in page
+    assert "7 Zeilen haben Fehler und werden übersprungen." in page
+    assert "2 Zeilen werden mit einem bereinigten Wert importiert." in page
+    assert "4 Eingeladene importieren" in page
+    assert "„Feuerwehr“ (1 Zeile) wird zu" in page
+    for line, column, text, value, cleaned in [
+        (11, "Name", "Auszeichnungen (HTML-Tags) wurden entfernt.", "&lt;script&gt;alert(1)&lt;/script&gt;", "alert(1)"),
+        (12, "Name", "Ein =, +, - oder @ am Anfang wurde entfernt", "=HYPERLINK(", "HYPERLINK("),
+    ]:
+        row = (rf'<td data-label="Zeile" class="num">{line}</td>\s*<td data-label="Spalte">{column}</td>\s*'
+               rf'<td data-label="Problem">{re.escape(text)}.*?<code>{re.escape(value)}.*?Importiert als <code>{re.escape(cleaned)}')
+        assert re.search(row, page, re.DOTALL), line
+    assert "<script>alert" not in page
     assert invitee_count(app, event) == 1, "nothing is imported before the organiser confirms"
     with app.app_context():
         pending = db.session.execute(select(PendingImport)).scalar_one()
-        assert pending.data == BAD_ROWS_CSV.encode() and (pending.good_rows, pending.row_errors) == (3, 8)
+        assert pending.data == BAD_ROWS_CSV.encode() and (pending.good_rows, pending.row_errors) == (4, 7)
+
+
+def group_choice(app, event, name):
+    with app.app_context():
+        return str(db.session.execute(select(Group.id).where(Group.event_id == event.id, Group.name == name)).scalar_one())
 
 
 def test_confirm_imports_the_good_rows_with_personal_links(app, client, setup):
     event, _ = setup
     page = upload(client, event, BAD_ROWS_CSV.encode()).get_data(as_text=True)
-    response = client.post(f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm")
+    response = client.post(f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm",
+                           data={"group-0-value": "feuerwehr", "group-0": group_choice(app, event, "Beschäftigte")})
     assert response.status_code == 302
-    assert "3 Eingeladene wurden importiert." in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "4 Eingeladene wurden importiert." in client.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         imported = db.session.execute(select(Invitee).where(Invitee.source == "import").order_by(Invitee.id)).scalars().all()
-        assert [i.name for i in imported] == ["Anna Berger", "<script>alert(1)</script>", '=HYPERLINK("https://evil.example","Klick")']
+        assert [i.name for i in imported] == ["Anna Berger", "Clara Schmid", "alert(1)", 'HYPERLINK("https://evil.example","Klick")']
         assert imported[0].group.name == "Stadtrat" and imported[0].unit == "IT-Referat"
-        assert imported[1].group.name == "Beschäftigte" and imported[1].language == "en"
-        assert imported[2].group is None and imported[2].language == "de"
-        assert len({i.token_hash for i in imported}) == 3
+        assert imported[1].group.name == "Beschäftigte", "Feuerwehr as the organiser mapped it"
+        assert imported[2].group.name == "Beschäftigte" and imported[2].language == "en"
+        assert imported[3].group is None and imported[3].language == "de"
+        assert len({i.token_hash for i in imported}) == 4
         assert all(find_by_token(personal_token(i)).id == i.id for i in imported)
         assert db.session.execute(select(PendingImport)).first() is None
         audit = db.session.execute(select(AuditEntry).where(AuditEntry.action == "invitees.imported")).scalar_one()
-        assert audit.details == {"count": 3, "skipped_rows": 8}
+        assert audit.details == {"count": 4, "skipped_rows": 7, "cleaned_values": 2, "mapped_group_values": 1}
 
 
-def test_formula_and_markup_names_are_shown_as_plain_text(app, client, setup):
+ENGLISH_CSV = "First name,Last name,Email,Group\r\n" + "".join(
+    f"P{n},Doe,p{n}@city.example,{'council' if n % 3 == 0 else 'staff'}\r\n" for n in range(300)
+)
+
+
+def test_an_english_file_is_one_question_per_group_value_then_imported_with_the_mapping(app, client, setup):
     event, _ = setup
-    page = upload(client, event, BAD_ROWS_CSV.encode()).get_data(as_text=True)
-    client.post(f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm")
-    listing = client.get(f"/events/{event.id}/invitees/").get_data(as_text=True)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listing and "<script>alert(1)" not in listing
-    assert "=HYPERLINK(&#34;https://evil.example&#34;,&#34;Klick&#34;)" in listing
+    response = upload(client, event, ENGLISH_CSV.encode())
+    page = response.get_data(as_text=True)
+    assert "300 Zeilen können importiert werden." in page and "0 Zeilen haben Fehler" in page
+    assert "„council“ (100 Zeilen) wird zu" in page and "„staff“ (200 Zeilen) wird zu" in page
+    assert "Fehler und bereinigte Werte nach Art" not in page
+    url = f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm"
+    incomplete = client.post(url, data={"group-0-value": "council", "group-0": group_choice(app, event, "Stadtrat"),
+                                        "group-1-value": "staff", "group-1": ""})
+    assert incomplete.status_code == 422
+    assert "Bitte wählen Sie eine Gruppe für „staff“." in incomplete.get_data(as_text=True)
+    assert invitee_count(app, event) == 1
+    response = client.post(url, data={"group-0-value": "council", "group-0": group_choice(app, event, "Stadtrat"),
+                                      "group-1-value": "staff", "group-1": "none"})
+    assert response.status_code == 302
+    with app.app_context():
+        groups = dict(db.session.execute(
+            select(Group.name, func.count()).select_from(Invitee).outerjoin(Group, Invitee.group_id == Group.id)
+            .where(Invitee.source == "import").group_by(Group.name)
+        ).all())
+    assert groups == {"Stadtrat": 100, None: 200}
+
+
+def test_a_mapping_to_another_events_group_is_refused(app, client, setup):
+    event, _ = setup
+    with app.app_context():
+        other = make_group(make_event(title="Anderer Tag"), "Stadtrat")
+        db.session.commit()
+        other_id = str(other.id)
+    page = upload(client, event, ENGLISH_CSV.encode()).get_data(as_text=True)
+    response = client.post(f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm",
+                           data={"group-0-value": "council", "group-0": other_id, "group-1-value": "staff", "group-1": "none"})
+    assert response.status_code == 422 and "Bitte wählen Sie eine Gruppe für „council“." in response.get_data(as_text=True)
+    assert invitee_count(app, event) == 1
+
+
+def test_a_group_made_meanwhile_that_changes_the_outcome_shows_a_new_preview(app, client, setup):
+    event, _ = setup
+    page = upload(client, event, ENGLISH_CSV.encode()).get_data(as_text=True)
+    with app.app_context():
+        make_group(db.session.get(type(event), event.id), "Staff")
+        db.session.commit()
+    response = client.post(f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm",
+                           data={"group-0-value": "council", "group-0": "none", "group-1-value": "staff", "group-1": "none"})
+    assert response.status_code == 409, "the list of questions changed: the old answers do not fit"
+    assert "„council“ (100 Zeilen) wird zu" in response.get_data(as_text=True)
+    assert "„staff“" not in response.get_data(as_text=True)
+    assert invitee_count(app, event) == 1
+
+
+def test_every_problem_is_listed_grouped_with_all_line_numbers_and_paged(app, client, setup):
+    event, _ = setup
+    rows = ["Name;E-Mail"] + [f"P{n};kaputt{n}" if n % 2 else f"=P{n};p{n}@stadt.example" for n in range(2, 402)]
+    page = upload(client, event, ("\r\n".join(rows) + "\r\n").encode()).get_data(as_text=True)
+    bad = ", ".join(str(n) for n in range(3, 402, 2))
+    assert f"Zeilen {bad}" in page, "every bad line is named in the summary"
+    assert "Zeilen 2, 4, 6" in page
+    assert page.count('<td data-label="Zeile" class="num">') == 100 + 10, "one page of the list, and the sample"
+    assert "Seite 1 von 4" in page
+    last = client.get(f"/events/{event.id}/invitees/import/{pending_id(page)}?page=4").get_data(as_text=True)
+    assert '<td data-label="Zeile" class="num">401</td>' in last
+    assert client.get(f"/events/{event.id}/invitees/import/{pending_id(page)}?page=99").status_code == 200
 
 
 def test_another_worker_confirms_the_upload_from_the_database(app_factory, setup):
@@ -129,8 +208,9 @@ def test_another_worker_confirms_the_upload_from_the_database(app_factory, setup
     page = upload(client_a, event, BAD_ROWS_CSV.encode()).get_data(as_text=True)
     with client_a.session_transaction() as session_a, client_b.session_transaction() as session_b:
         session_b.update(dict(session_a))
-    assert client_b.post(f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm").status_code == 302
-    assert invitee_count(second, event) == 4
+    url = f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm"
+    assert client_b.post(url, data=FEUERWEHR_AS_NO_GROUP).status_code == 302
+    assert invitee_count(second, event) == 5
 
 
 def test_only_the_uploader_may_confirm(app, client, setup):
@@ -141,7 +221,7 @@ def test_only_the_uploader_may_confirm(app, client, setup):
         db.session.commit()
     other_client = app.test_client()
     login(other_client, other)
-    response = other_client.post(f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm")
+    response = other_client.post(f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm", data=FEUERWEHR_AS_NO_GROUP)
     assert response.status_code == 302 and response.headers["Location"].endswith("/invitees/import")
     assert invitee_count(app, event) == 1
 
@@ -153,7 +233,8 @@ def test_expired_upload_is_not_imported_and_is_cleared(app, client, setup):
         pending = db.session.execute(select(PendingImport)).scalar_one()
         pending.expires_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
-    response = client.post(f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm", follow_redirects=True)
+    response = client.post(f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm", data=FEUERWEHR_AS_NO_GROUP,
+                           follow_redirects=True)
     assert "abgelaufen" in response.get_data(as_text=True)
     assert invitee_count(app, event) == 1
     upload(client, event, BAD_ROWS_CSV.encode())
@@ -167,13 +248,14 @@ def test_list_changed_since_preview_shows_a_new_preview(app, client, setup):
     with app.app_context():
         make_invitee(db.session.get(type(event), event.id), name="Anna", email="ANNA.BERGER@muenchen.example")
         db.session.commit()
-    response = client.post(f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm")
+    response = client.post(f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm", data=FEUERWEHR_AS_NO_GROUP)
     assert response.status_code == 409
     text = response.get_data(as_text=True)
-    assert "Die Liste hat sich seit der Vorschau geändert" in text and "2 Zeilen können importiert werden." in text
+    assert "Die Liste hat sich seit der Vorschau geändert" in text and "3 Zeilen können importiert werden." in text
     assert invitee_count(app, event) == 2
-    assert client.post(f"/events/{event.id}/invitees/import/{pending_id(text)}/confirm").status_code == 302
-    assert invitee_count(app, event) == 4
+    url = f"/events/{event.id}/invitees/import/{pending_id(text)}/confirm"
+    assert client.post(url, data=FEUERWEHR_AS_NO_GROUP).status_code == 302
+    assert invitee_count(app, event) == 5
 
 
 def test_discarding_deletes_the_upload(app, client, setup):
@@ -190,7 +272,7 @@ def test_preview_can_be_shown_again(client, setup):
     event, _ = setup
     number = pending_id(upload(client, event, BAD_ROWS_CSV.encode()).get_data(as_text=True))
     again = client.get(f"/events/{event.id}/invitees/import/{number}").get_data(as_text=True)
-    assert "3 Zeilen können importiert werden." in again
+    assert "4 Zeilen können importiert werden." in again
 
 
 def test_xlsx_and_windows_csv_are_read(app, client, setup):
@@ -374,7 +456,8 @@ def test_double_confirmation_imports_once(app_factory, setup):
 
     def confirm(client):
         barrier.wait()
-        statuses.append(client.post(f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm").status_code)
+        url = f"/events/{event.id}/invitees/import/{pending_id(page)}/confirm"
+        statuses.append(client.post(url, data=FEUERWEHR_AS_NO_GROUP).status_code)
 
     threads = [threading.Thread(target=confirm, args=(c,)) for c in clients]
     for thread in threads:
@@ -382,4 +465,25 @@ def test_double_confirmation_imports_once(app_factory, setup):
     for thread in threads:
         thread.join(60)
     assert statuses == [302, 302]
-    assert invitee_count(apps[0], event) == 4
+    assert invitee_count(apps[0], event) == 5
+
+
+def test_line_numbers_are_listed_compactly():
+    from tracker.invitees.preview import compact_lines
+
+    assert compact_lines([9, 2, 3, 4, 4, 7, 8]) == "2–4, 7–9"
+    assert compact_lines([5]) == "5" and compact_lines([]) == ""
+
+
+def test_a_duplicate_names_the_line_it_repeats_in_german(app):
+    from tracker.invitees.messages import problem_text, reason_messages
+    from tracker.invitees.parsing import RowError
+
+    with app.test_request_context():
+        reasons = reason_messages()
+        assert problem_text(RowError(14, "duplicate_in_file", "email", "a@b.de", 3), reasons) == (
+            "Doppelt: gleiche E-Mail-Adresse wie Zeile 3."
+        )
+        assert problem_text(RowError(14, "duplicate_in_event", "email", "a@b.de"), reasons) == (
+            "Diese E-Mail-Adresse steht bereits auf der Liste der Veranstaltung."
+        )

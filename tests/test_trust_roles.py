@@ -76,6 +76,7 @@ ORGANISER_ENDPOINTS = """
     invitees.edit GET | invitees.edit POST | invitees.delete GET | invitees.upload GET | invitees.upload POST
     invitees.preview GET | invitees.cancel POST | invitees.confirm POST | registration.manage GET
     registration.manage_control POST | registration.manage_deadline POST | registration.manage_promote POST
+    invitations.confirm_batch POST | invitations.text GET | invitations.text POST | invitations.batch_progress GET
 """
 for line in ORGANISER_ENDPOINTS.split("|"):
     for pair in line.strip().split("\n"):

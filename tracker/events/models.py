@@ -29,6 +29,8 @@ class Event(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     #: Free text for the invitation and the guest page.
     description: Mapped[str] = mapped_column(Text, default="")
+    #: The organisers' own words at the top of the invitation mail (not on the guest page); none for no such text.
+    invitation_text: Mapped[str | None] = mapped_column(Text)
     #: Agenda shown on the guest and watch pages.
     agenda: Mapped[str] = mapped_column(Text, default="")
     #: Start of the talks (UTC).

@@ -2,9 +2,9 @@
 
 Between preview and confirmation the upload lives in ``pending_imports`` (not in a worker's
 memory or disk), so the confirmation may reach any worker on any host. On confirmation the
-file is parsed again under the event's row lock; if the outcome differs from what the
-organiser saw (someone changed the list meanwhile), nothing is imported and the new preview
-is shown instead.
+file is parsed again under the event's row lock, with the organiser's answers for group values
+the event does not have; if the outcome differs from what the organiser saw (someone changed
+the list or the groups meanwhile), nothing is imported and the new preview is shown instead.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +17,10 @@ from ..events.models import Event, Group
 from ..extensions import db
 from .links import assign_new_link
 from .models import Invitee, InviteeSource, PendingImport
-from .parsing import ParseResult, parse_invitee_file
+from .parsing import ParseResult, fold, parse_invitee_file
+
+#: Group values the event does not have, answered: folded value to a group name, or None for no group.
+GroupMapping = dict[str, str | None]
 
 #: Largest accepted upload (about 100,000 rows of a typical export).
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -25,6 +28,8 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 PENDING_LIFETIME = timedelta(hours=2)
 #: Good rows shown on the preview as a sample of how the columns were read.
 SAMPLE_ROWS = 10
+#: Problems (and warnings) listed per page of the preview; every line number is listed in the summary above.
+PROBLEMS_PER_PAGE = 100
 
 
 @dataclass
@@ -40,10 +45,13 @@ def existing_emails(event_id: int) -> set[str]:
     return set(db.session.execute(select(func.lower(Invitee.email)).where(Invitee.event_id == event_id)).scalars())
 
 
-def check_file(event: Event, data: bytes) -> ParseResult:
+def check_file(event: Event, data: bytes, mapping: GroupMapping | None = None) -> ParseResult:
     """Parse and check an upload against the event's groups and list."""
     return parse_invitee_file(
-        data, group_names=[group.name for group in event.groups], existing_emails=existing_emails(event.id)
+        data,
+        group_names=[group.name for group in event.groups],
+        existing_emails=existing_emails(event.id),
+        group_mapping=mapping,
     )
 
 
@@ -86,22 +94,39 @@ class ImportOutcome:
     imported: int
     #: The file as parsed now; shown as the new preview when it changed.
     result: ParseResult
+    #: Group values of the preview left without an answer (as spelled in the file); then nothing was imported.
+    unanswered: tuple[str, ...] = ()
 
 
-def confirm(pending: PendingImport) -> ImportOutcome | None:
+def confirm(pending: PendingImport, asked: list[str], mapping: GroupMapping) -> ImportOutcome | None:
     """Insert all good rows in the caller's transaction, if the file still reads as previewed.
 
-    None if a concurrent confirmation (a double click, another worker) imported it meanwhile.
+    ``asked`` are the unknown group values the preview asked about, ``mapping`` the answers given.
+    Nothing is imported while one of them is unanswered, or if the questions would now be others (a
+    group made or deleted meanwhile). None if a concurrent confirmation (a double click, another
+    worker) imported it meanwhile.
     """
     event = lock_row(Event, pending.event_id)
     if db.session.execute(select(PendingImport.id).where(PendingImport.id == pending.id)).first() is None:
         return None
-    result = check_file(event, pending.data)
-    if not result.ok or (len(result.rows), len(result.errors)) != (pending.good_rows, pending.row_errors):
+    result = check_file(event, pending.data, mapping)
+    counts = (len(result.rows), len(result.errors))
+    groups_now = {fold(group.name) for group in event.groups}
+    if (
+        not result.ok
+        or counts != (pending.good_rows, pending.row_errors)
+        or not set(result.unknown_groups) <= set(asked)
+        or groups_now & set(asked)
+    ):
         pending.good_rows, pending.row_errors = len(result.rows), len(result.errors)
         return ImportOutcome(True, 0, result)
+    if result.unknown_groups:
+        return ImportOutcome(False, 0, result, tuple(unknown.value for unknown in result.unknown_groups.values()))
     insert_rows(event, result)
-    record("invitees.imported", event_id=event.id, count=len(result.rows), skipped_rows=len(result.errors))
+    record(
+        "invitees.imported", event_id=event.id, count=len(result.rows), skipped_rows=len(result.errors),
+        cleaned_values=len(result.warnings), mapped_group_values=len(mapping),
+    )
     db.session.delete(pending)
     return ImportOutcome(False, len(result.rows), result)
 

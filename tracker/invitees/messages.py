@@ -2,6 +2,8 @@
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from .parsing import RowError
+
 
 def reason_messages() -> dict[str, str]:
     """Each reason code of the parser in the current language."""
@@ -10,11 +12,25 @@ def reason_messages() -> dict[str, str]:
         "invalid_email": _("This is not a valid e-mail address."),
         "duplicate_in_file": _("This e-mail address appears more than once in the file."),
         "duplicate_in_event": _("This e-mail address is already on the event's list."),
-        "unknown_group": _("This event has no group of this name."),
         "unknown_language": _("Unknown language: use de or en."),
         "too_long": _("The entry is too long."),
         "invalid_characters": _("The entry contains characters that cannot be stored (control characters)."),
     }
+
+
+def warning_messages() -> dict[str, str]:
+    """Each way the parser cleans a value, in the current language."""
+    return {
+        "formula": _("A leading =, +, - or @ was removed (a spreadsheet would run it as a formula)."),
+        "markup": _("Markup (HTML tags) was removed."),
+    }
+
+
+def problem_text(error: RowError, reasons: dict[str, str]) -> str:
+    """What is wrong with one row's field; a duplicate names the line it repeats."""
+    if error.reason == "duplicate_in_file" and error.other_line is not None:
+        return _("Duplicate: same e-mail address as line %(line)s.", line=error.other_line)
+    return reasons[error.reason]
 
 
 def field_labels() -> dict[str, str]:
@@ -43,6 +59,14 @@ def file_error_message(code: str | None, detail: str | None) -> str:
     if code == "too_many_rows":
         return ngettext("The file has more than %(num)s row. Please split it.",
                         "The file has more than %(num)s rows. Please split it.", int(detail))
+    if code == "too_many_groups":
+        return ngettext(
+            "The column “Gruppe” has more than %(num)s value that is no group of this event. "
+            "Please check the column: it should hold the group of each person.",
+            "The column “Gruppe” has more than %(num)s different values that are no group of this event. "
+            "Please check the column: it should hold the group of each person.",
+            int(detail),
+        )
     if code == "too_large":
         return _("The workbook is too large when unpacked.")
     if detail == "xls":

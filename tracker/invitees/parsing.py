@@ -15,53 +15,60 @@ Real exports vary, so the parser is lenient about form and strict about content:
 
 Problems with the whole file come back as ``file_error`` (one of FILE_ERRORS) with a short,
 stable ``file_error_detail``; problems with single rows as RowError entries (reasons in REASONS),
-so the page can list every bad row at once. Nothing here raises on bad input.
+so the page can list every bad row at once. A group value the event does not have is no row
+error but a question for the organiser: each distinct one is listed in ``unknown_groups`` until a
+``group_mapping`` answers it. Values cleaned on the way in (markup, a leading formula character)
+are listed as RowWarning entries. Nothing here raises on bad input.
 """
 import codecs
 import csv
-import functools
 import io
 import itertools
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Collection, Iterable, Iterator
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
 import openpyxl
-from email_validator import EmailNotValidError, validate_email
 
-REASONS = (
-    "empty_name",
-    "invalid_email",
-    "duplicate_in_file",
-    "duplicate_in_event",
-    "unknown_group",
-    "unknown_language",
-    "too_long",
-    "invalid_characters",
+from .rows import (
+    FORMULA_STARTS,
+    MAX_EMAIL_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_UNIT_LENGTH,
+    REASONS,
+    WARNINGS,
+    ParsedInvitee,
+    ParseResult,
+    RowError,
+    RowWarning,
+    UnknownGroup,
+    _RowChecker,
+    fold,
+    normalize_email,
 )
-FILE_ERRORS = ("empty_file", "unreadable", "missing_columns", "too_many_rows", "too_large")
 
-MAX_NAME_LENGTH = 200
-MAX_EMAIL_LENGTH = 254
-MAX_UNIT_LENGTH = 200
+#: The row's results are made in rows.py; they are part of what this module answers.
+__all__ = [
+    "FILE_ERRORS", "FORMULA_STARTS", "MAX_EMAIL_LENGTH", "MAX_NAME_LENGTH", "MAX_UNIT_LENGTH", "MAX_UNKNOWN_GROUPS",
+    "MAX_XLSX_UNPACKED_BYTES", "REASONS", "WARNINGS", "ParsedInvitee", "ParseResult", "RowError", "RowWarning",
+    "UnknownGroup", "fold", "normalize_email", "parse_invitee_file",
+]
+
+FILE_ERRORS = ("empty_file", "unreadable", "missing_columns", "too_many_rows", "too_large", "too_many_groups")
+
+#: More distinct unknown group values than this are no list of groups but a wrong column (one question each).
+MAX_UNKNOWN_GROUPS = 50
 #: Largest unpacked size of an XLSX upload, against ZIP bombs (the caller limits the packed size).
 MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 _DELIMITERS = ";,\t"
 # csv.Sniffer takes superlinear time on hostile input; a short sample keeps it in milliseconds.
 _SNIFF_SAMPLE_CHARS = 2048
-_ERROR_VALUE_CHARS = 80
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-# Control characters other than tab, line feed and carriage return, which count as white space.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# RFC 5322 dot-atom: the plain ASCII local parts that email_validator accepts unchanged.
-_ATEXT = r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+"
-_ASCII_LOCAL_PART = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*\Z")
 _HEADER_NOISE = re.compile(r"[\W_]+")
 # Excel's delimiter hint, a first line such as "sep=;".
 _SEPARATOR_HINT = re.compile(r"sep=([;,\t])(?:\r\n?|\n|\Z)", re.IGNORECASE)
@@ -97,50 +104,6 @@ _HEADER_FIELDS = {
     "sprache": "language",
     "language": "language",
 }
-_LANGUAGES = {"de": "de", "deutsch": "de", "german": "de", "en": "en", "englisch": "en", "english": "en"}
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedInvitee:
-    """One good row, cleaned: ready to become an invitee."""
-
-    line: int
-    name: str
-    email: str
-    unit: str | None
-    #: Canonical group name as passed in; None for an empty cell or no group column.
-    group: str | None
-    language: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """Why one field of one row cannot be imported."""
-
-    line: int
-    reason: str
-    field: str | None
-    #: The offending value as read, cut to 80 characters.
-    value: str
-
-
-@dataclass
-class ParseResult:
-    """Everything the upload page shows: good rows, row errors, or one file-level error."""
-
-    rows: list[ParsedInvitee] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    file_error: str | None = None
-    file_error_detail: str | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    #: Non-blank data rows read below the header (good and bad).
-    total_lines: int = 0
-
-    @property
-    def ok(self) -> bool:
-        """Whether the file as a whole could be read (rows may still have errors)."""
-        return self.file_error is None
 
 
 class _FileError(Exception):
@@ -158,6 +121,7 @@ def parse_invitee_file(
     filename: str = "",
     group_names: Iterable[str] = (),
     existing_emails: Collection[str] = frozenset(),
+    group_mapping: Mapping[str, str | None] | None = None,
     max_rows: int = 50_000,
 ) -> ParseResult:
     """Read and check an uploaded CSV or XLSX invitee list; never raises on bad input.
@@ -165,13 +129,14 @@ def parse_invitee_file(
     The format is decided by the content alone, so ``filename`` does not change the outcome.
     ``group_names`` are the event's groups, ``existing_emails`` the lower-cased addresses already
     on its list; more than ``max_rows`` non-blank data rows make the file ``too_many_rows``.
+    ``group_mapping`` answers unknown group values: folded value (see fold) to a group name or None.
     """
     result = ParseResult()
     try:
         records = _open_records(data, result)
-        _read_rows(records, result, _RowChecker(group_names, existing_emails), max_rows)
+        _read_rows(records, result, _RowChecker(group_names, existing_emails, group_mapping or {}), max_rows)
     except _FileError as error:
-        result.rows, result.errors = [], []
+        result.rows, result.errors, result.warnings, result.unknown_groups = [], [], [], {}
         result.file_error, result.file_error_detail = error.code, error.detail
     return result
 
@@ -318,125 +283,7 @@ def _read_rows(
         if result.total_lines > max_rows:
             raise _FileError("too_many_rows", str(max_rows))
         checker.check(line, cells, columns, result)
+        if len(result.unknown_groups) > MAX_UNKNOWN_GROUPS:
+            raise _FileError("too_many_groups", str(MAX_UNKNOWN_GROUPS))
     if not result.total_lines:
         raise _FileError("empty_file")
-
-
-#: Reports a problem with a row: reason, field, offending value.
-_Fail = Callable[[str, str, str], None]
-
-
-class _RowChecker:
-    """Checks rows one by one, remembering the addresses seen so far in the file."""
-
-    def __init__(self, group_names: Iterable[str], existing_emails: Collection[str]):
-        self.groups = {_fold(name): name for name in group_names}
-        self.existing = existing_emails if isinstance(existing_emails, AbstractSet) else frozenset(existing_emails)
-        self.seen: set[str] = set()
-
-    def check(self, line: int, cells: list[str], columns: _Columns, result: ParseResult) -> None:
-        """Append the row to result.rows, or its problems (one per field) to result.errors."""
-        errors: list[RowError] = []
-
-        def fail(reason: str, column: str, value: str) -> None:
-            errors.append(RowError(line, reason, column, value[:_ERROR_VALUE_CHARS]))
-
-        raw_name = " ".join(part for index in columns.name if (part := _cell(cells, index).strip()))
-        name = _clean_text(raw_name, "name", MAX_NAME_LENGTH, fail)
-        if name == "":
-            fail("empty_name", "name", raw_name)
-
-        email = self._email(_cell(cells, columns.email), fail)
-
-        unit = _clean_text(_cell(cells, columns.unit), "unit", MAX_UNIT_LENGTH, fail) or None
-
-        group = _choose(_cell(cells, columns.group), self.groups, "unknown_group", "group", fail)
-        language = _choose(_cell(cells, columns.language), _LANGUAGES, "unknown_language", "language", fail)
-
-        if errors:
-            result.errors.extend(errors)
-        else:
-            result.rows.append(ParsedInvitee(line, name, email, unit, group, language))
-
-    def _email(self, raw: str, fail: _Fail) -> str | None:
-        """The normalized address, or None after reporting why it is unusable."""
-        address = raw.strip()
-        if _CONTROL_CHARACTERS.search(address):
-            fail("invalid_characters", "email", raw)
-            return None
-        if len(address) > MAX_EMAIL_LENGTH:
-            fail("too_long", "email", raw)
-            return None
-        email = normalize_email(address)
-        if email is None:
-            fail("invalid_email", "email", raw)
-            return None
-        key = email.lower()
-        if key in self.existing:
-            fail("duplicate_in_event", "email", raw)
-        elif key in self.seen:
-            fail("duplicate_in_file", "email", raw)
-        self.seen.add(key)
-        return email
-
-
-def _cell(cells: list[str], index: int | None) -> str:
-    """The cell at index, or '' where the column is absent or the row is short."""
-    return cells[index] if index is not None and index < len(cells) else ""
-
-
-def _fold(value: str) -> str:
-    """Key for case- and spacing-insensitive matching of groups and languages."""
-    return " ".join(value.split()).casefold()
-
-
-def _choose(raw: str, choices: dict[str, str], reason: str, column: str, fail: _Fail) -> str | None:
-    """The choice a cell names (ignoring case and spacing), None if it is empty, or report it as unknown."""
-    key = _fold(raw)
-    if not key:
-        return None
-    if key not in choices:
-        fail(reason, column, raw)
-    return choices.get(key)
-
-
-def _clean_text(raw: str, column: str, max_length: int, fail: _Fail) -> str | None:
-    """Text with white space collapsed, or None after reporting control characters or excess length."""
-    if _CONTROL_CHARACTERS.search(raw):
-        fail("invalid_characters", column, raw)
-        return None
-    text = " ".join(raw.split())
-    if len(text) > max_length:
-        fail("too_long", column, raw)
-        return None
-    return text
-
-
-def normalize_email(address: str) -> str | None:
-    """The address as email_validator normalizes it (but keeping the local part's case), or None if invalid.
-
-    Plain ASCII addresses, nearly all of a list, skip the full validation: their local part is
-    valid as it stands and the domain's verdict is cached, which makes a 40,000-row file several
-    times faster to check. Unlike email_validator, this keeps the case of ASCII role names such as
-    ``Postmaster``; the app compares addresses case-insensitively anyway.
-    """
-    local_part, _, domain = address.rpartition("@")
-    if address.isascii() and len(address) <= MAX_EMAIL_LENGTH and _ASCII_LOCAL_PART.match(local_part):
-        normalized_domain = _normalized_domain(domain)
-        if normalized_domain is None:
-            return None
-        if normalized_domain.isascii():
-            return f"{local_part}@{normalized_domain}"
-    try:
-        return validate_email(address, check_deliverability=False).normalized
-    except EmailNotValidError:
-        return None
-
-
-@functools.lru_cache(maxsize=4096)
-def _normalized_domain(domain: str) -> str | None:
-    """The domain as email_validator normalizes it, or None if no address there is valid."""
-    try:
-        return validate_email(f"x@{domain}", check_deliverability=False).domain
-    except EmailNotValidError:
-        return None

@@ -10,10 +10,13 @@ from ..events.forms import ConfirmForm
 from ..events.views import event_or_404, form_page
 from ..extensions import db
 from ..navigation import event_tab
-from . import imports, services
+from . import imports, preview as listing, services
 from .forms import ImportForm, InviteeForm, SearchForm
-from .messages import field_labels, file_error_message, reason_messages
+from .messages import file_error_message
 from .models import Invitee
+
+#: The choice "no group" in the mapping of unknown group values (other choices are group ids).
+NO_GROUP_CHOICE = "none"
 
 bp = Blueprint("invitees", __name__, url_prefix="/events/<int:event_id>/invitees")
 
@@ -122,11 +125,33 @@ def _pending_or_gone(event, pending_id: int):
     return pending
 
 
-def _preview(event, pending, result, status: int = 200):
+def _preview(event, pending, result, status: int = 200, chosen=None, mapping_errors=()):
+    """The preview: mapping questions, every problem grouped by kind, one page of the detailed list, a sample."""
     return render_template(
         "invitees/preview.html", event=event, pending=pending, result=result,
-        sample=result.rows[: imports.SAMPLE_ROWS], reasons=reason_messages(), fields=field_labels(),
+        sample=result.rows[: imports.SAMPLE_ROWS], kinds=listing.kinds(result),
+        notes=listing.note_page(result, request.args.get("page", 1, type=int), imports.PROBLEMS_PER_PAGE),
+        bad_rows=len({error.line for error in result.errors}),
+        chosen=chosen or {}, mapping_errors=mapping_errors, no_group=NO_GROUP_CHOICE,
     ), status
+
+
+def _answers(event) -> tuple[list[str], dict[str, str], imports.GroupMapping]:
+    """The unknown group values the preview asked about, the choices made, and the mapping they give."""
+    names = {str(group.id): group.name for group in event.groups}
+    asked, chosen, mapping = [], {}, {}
+    while (key := request.form.get(f"group-{len(asked)}-value")) is not None:
+        choice = request.form.get(f"group-{len(asked)}", "")
+        if choice in names or choice == NO_GROUP_CHOICE:
+            chosen[key], mapping[key] = choice, names.get(choice)
+        asked.append(key)
+    return asked, chosen, mapping
+
+
+def _changed(event, pending):
+    """The new preview after the list or the groups changed since the organiser saw it."""
+    flash(_("The list has changed since the preview. Please check the new preview and confirm again."), "warning")
+    return _preview(event, pending, imports.check_file(event, pending.data), 409)
 
 
 @bp.get("/import/<int:pending_id>")
@@ -148,14 +173,17 @@ def confirm(event_id: int, pending_id: int):
     pending = _pending_or_gone(event, pending_id)
     if pending is None:
         return redirect(url_for("invitees.upload", event_id=event.id))
-    outcome = imports.confirm(pending)
+    asked, chosen, mapping = _answers(event)
+    outcome = imports.confirm(pending, asked, mapping)
     db.session.commit()
     if outcome is None:
         flash(_("This upload has expired or was already imported. Please upload the file again."), "error")
         return redirect(url_for("invitees.index", event_id=event.id))
     if outcome.changed:
-        flash(_("The list has changed since the preview. Please check the new preview and confirm again."), "warning")
-        return _preview(event, pending, outcome.result, 409)
+        return _changed(event, pending)
+    if outcome.unanswered:
+        missing = [_("Please choose a group for “%(value)s”.", value=value) for value in outcome.unanswered]
+        return _preview(event, pending, imports.check_file(event, pending.data), 422, chosen, missing)
     flash(ngettext("%(num)s invitee has been imported.", "%(num)s invitees have been imported.", outcome.imported),
           "success")
     return redirect(url_for("invitees.index", event_id=event.id))

@@ -1,4 +1,7 @@
 """Invitations and reminders: queued in batches, a chunk at a time; each invitee's invitation state."""
+from dataclasses import dataclass
+from email import message_from_bytes
+from email.policy import default as default_policy
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -12,7 +15,7 @@ from ..audit.services import record
 from ..database import lock_row, utcnow
 from ..events.models import Event
 from ..extensions import db
-from ..invitees.links import personal_url
+from ..invitees.links import assign_new_link, personal_url
 from ..invitees.models import Invitee
 from ..registration.models import Registration
 from .models import BatchKind, BatchScope, InvitationBatch, MailStatus, OutboxMail
@@ -93,6 +96,32 @@ def queue_invitation_mail(invitee: Invitee, kind: str, event: Event) -> OutboxMa
     else:
         invitee.reminded_at = utcnow()
     return mail
+
+
+#: The stand-in addressee of a mail preview, so that the organiser sees no other person's data.
+SAMPLE_NAME = "Erika Mustermann"
+
+
+@dataclass(frozen=True)
+class MailPreview:
+    """A mail exactly as it would be queued: its language, subject and text part."""
+
+    language: str
+    subject: str
+    text: str
+
+
+def preview_mail(event: Event, kind: str, language: str) -> MailPreview:
+    """The invitation or reminder as queue_invitation_mail() makes it, for a sample invitee; nothing is stored.
+
+    The sample gets a fresh personal link that is stored nowhere, so it leads to no one's page.
+    """
+    sample = Invitee(name=SAMPLE_NAME, email="erika.mustermann@example.org", language=language)
+    assign_new_link(sample)
+    mail = queue_invitation_mail(sample, kind, event)
+    db.session.expunge(mail)
+    message = message_from_bytes(mail.message, policy=default_policy)
+    return MailPreview(language, str(message["Subject"]), message.get_body(("plain",)).get_content())
 
 
 # --- Invitation state of each invitee ------------------------------------------------------------------
@@ -180,6 +209,26 @@ def _in_scope(batch: InvitationBatch):
     return and_(*conditions)
 
 
+def batch_size(event_id: int, kind: str, scope: str, group_id: int | None, invitee_ids: list[int]) -> int:
+    """How many people a batch of this kind and scope would reach now."""
+    batch = InvitationBatch(event_id=event_id, kind=kind, scope=scope, group_id=group_id, invitee_ids=invitee_ids)
+    return db.session.scalar(select(func.count()).select_from(Invitee).where(_in_scope(batch)))
+
+
+def latest_batch(event_id: int) -> InvitationBatch | None:
+    """The event's most recent batch, running or finished: the one whose delivery the page follows."""
+    return db.session.execute(
+        select(InvitationBatch).where(InvitationBatch.event_id == event_id).order_by(InvitationBatch.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def nobody_left_message(kind: str):
+    """Why a batch of this kind would reach nobody."""
+    if kind == BatchKind.INVITATION:
+        return _l("Everybody you chose has already been invited.")
+    return _l("Everybody you chose has already answered or has not been invited yet.")
+
+
 def unfinished_batch(event_id: int) -> InvitationBatch | None:
     return db.session.execute(
         select(InvitationBatch).where(InvitationBatch.event_id == event_id, InvitationBatch.finished_at.is_(None))
@@ -220,11 +269,9 @@ def start_batch(
         queued=0,
         last_invitee_id=0,
     )
-    batch.total = db.session.scalar(select(func.count()).select_from(Invitee).where(_in_scope(batch)))
+    batch.total = batch_size(event_id, kind, batch.scope, batch.group_id, batch.invitee_ids)
     if batch.total == 0:
-        if kind == BatchKind.INVITATION:
-            raise BatchError(_l("Everybody you chose has already been invited."))
-        raise BatchError(_l("Everybody you chose has already answered or has not been invited yet."))
+        raise BatchError(nobody_left_message(kind))
     db.session.add(batch)
     db.session.flush()
     record(
@@ -274,13 +321,34 @@ def advance_unfinished_batches() -> bool:
 
 
 def batch_progress(batch: InvitationBatch) -> dict:
-    """The figures the organiser's page shows while a batch is queued."""
+    """The figures the organiser's page shows while a batch is queued and delivered.
+
+    Sent and failed count the event's mails of the batch's kind queued since the batch started
+    (batches of an event run one after the other, and the page follows only the latest one); a
+    single invitation sent again meanwhile counts too.
+    """
+    delivered = dict(db.session.execute(
+        select(OutboxMail.status, func.count())
+        .where(
+            OutboxMail.event_id == batch.event_id,
+            OutboxMail.kind == batch.kind,
+            OutboxMail.created_at >= batch.created_at,
+            OutboxMail.status.in_((MailStatus.SENT, MailStatus.FAILED)),
+        )
+        .group_by(OutboxMail.status)
+    ).all())
+    total = max(batch.total, batch.queued)
+    sent, failed = delivered.get(MailStatus.SENT, 0), delivered.get(MailStatus.FAILED, 0)
+    finished = batch.finished_at is not None
     return {
         "id": batch.id,
         "kind": batch.kind,
         "queued": batch.queued,
-        "total": max(batch.total, batch.queued),
-        "finished": batch.finished_at is not None,
+        "total": total,
+        "sent": sent,
+        "failed": failed,
+        "finished": finished,
+        "delivered": finished and sent + failed >= batch.queued,
     }
 
 

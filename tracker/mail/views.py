@@ -9,12 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.access import organiser_required
+from ..audit.services import record
 from ..events.models import Event
+from ..events.views import form_page
 from ..extensions import db
 from ..i18n import safe_next
 from ..invitees.models import Invitee
 from ..navigation import event_tab
 from . import invitations, outbox
+from .forms import InvitationTextForm
 from .invitations import BatchError, InvitationState
 from .models import BatchKind, BatchScope, InvitationBatch
 
@@ -50,7 +53,9 @@ def index(event_id: int):
         event=event,
         counts=invitations.state_counts(event.id),
         unanswered=invitations.unanswered_count(event.id),
-        batch=invitations.unfinished_batch(event.id),
+        batch=invitations.latest_batch(event.id),
+        running=invitations.unfinished_batch(event.id) is not None,
+        batch_progress=invitations.batch_progress,
         pagination=pagination,
         mails=mails,
         mail_state=invitations.mail_state,
@@ -63,15 +68,13 @@ def index(event_id: int):
     )
 
 
-@bp.post("/batches")
-@organiser_required
-def start_batch(event_id: int):
-    """Start queueing invitations or reminders; the page then shows (and drives) the progress."""
-    event = _event_or_404(event_id)
+def _batch_request(event: Event) -> tuple[dict, str | None]:
+    """The batch the posted form asks for, and what is wrong with it (None when it can be started)."""
     form = request.form
     kind, scope, key = form.get("kind"), form.get("scope"), form.get("submission_key", "")
     group_id = _int_or_none(form.get("group_id"))
     invitee_ids = [int(value) for value in form.getlist("invitee_id") if value.isdigit()]
+    values = {"kind": kind, "scope": scope, "submission_key": key, "group_id": group_id, "invitee_ids": invitee_ids}
     problem = None
     if kind not in set(BatchKind) or scope not in set(BatchScope) or not _SUBMISSION_KEY.match(key):
         problem = gettext("The form has expired. Please reload the page and try again.")
@@ -82,19 +85,45 @@ def start_batch(event_id: int):
     elif len(invitee_ids) > MAX_SELECTED:
         problem = ngettext("Please select at most %(num)s person at once.", "Please select at most %(num)s people at once.",
                            MAX_SELECTED)
+    return values, problem
+
+
+def _previews(event: Event, kind: str) -> list[invitations.MailPreview]:
+    return [invitations.preview_mail(event, kind, language) for language in ("de", "en")]
+
+
+@bp.post("/batches/confirm")
+@organiser_required
+def confirm_batch(event_id: int):
+    """The confirmation step: how many people get which mail (as it will be sent); nothing is queued yet."""
+    event = _event_or_404(event_id)
+    values, problem = _batch_request(event)
+    count = 0 if problem else invitations.batch_size(
+        event.id, values["kind"], values["scope"], values["group_id"], values["invitee_ids"]
+    )
+    if not problem and count == 0:
+        problem = str(invitations.nobody_left_message(values["kind"]))
+    if problem:
+        flash(problem, "error")
+        return redirect(url_for(".index", event_id=event.id))
+    group = next((g for g in event.groups if g.id == values["group_id"]), None)
+    return render_template(
+        "invitations/confirm.html", event=event, values=values, count=count, group=group,
+        previews=_previews(event, values["kind"]), sample_name=invitations.SAMPLE_NAME,
+    )
+
+
+@bp.post("/batches")
+@organiser_required
+def start_batch(event_id: int):
+    """Start queueing invitations or reminders; the page then shows (and drives) the progress."""
+    event = _event_or_404(event_id)
+    values, problem = _batch_request(event)
     if problem:
         flash(problem, "error")
         return redirect(url_for(".index", event_id=event.id))
     try:
-        batch = invitations.start_batch(
-            event.id,
-            kind=kind,
-            scope=scope,
-            submission_key=key,
-            group_id=group_id,
-            invitee_ids=invitee_ids,
-            created_by_id=current_user.id,
-        )
+        batch = invitations.start_batch(event.id, **values, created_by_id=current_user.id)
         db.session.commit()
     except BatchError as error:
         db.session.rollback()
@@ -104,13 +133,41 @@ def start_batch(event_id: int):
         # The same form was submitted twice at the same moment: the other request made the batch.
         db.session.rollback()
     else:
-        if kind == BatchKind.INVITATION:
+        if values["kind"] == BatchKind.INVITATION:
             flash(ngettext("An invitation to %(num)s person is being queued.",
                            "Invitations to %(num)s people are being queued.", batch.total), "success")
         else:
             flash(ngettext("A reminder to %(num)s person is being queued.", "Reminders to %(num)s people are being queued.",
                            batch.total), "success")
     return redirect(url_for(".index", event_id=event.id, _anchor="batch-progress"))
+
+
+@bp.route("/text", methods=["GET", "POST"])
+@organiser_required
+def text(event_id: int):
+    """The event's own invitation text, with the invitation as it will be sent in German and English."""
+    event = _event_or_404(event_id)
+    form = InvitationTextForm(data={"text": event.invitation_text or ""})
+    if form.validate_on_submit():
+        event.invitation_text = form.text.data or None
+        record("invitations.text_changed", event_id=event.id, length=len(form.text.data or ""))
+        db.session.commit()
+        flash(gettext("The invitation text has been saved."), "success")
+        return redirect(url_for(".text", event_id=event.id, _anchor="mail-previews"))
+    return form_page(
+        "invitations/text.html", form, event=event, previews=_previews(event, BatchKind.INVITATION),
+        sample_name=invitations.SAMPLE_NAME,
+    )
+
+
+@bp.get("/batches/<int:batch_id>/progress")
+@organiser_required
+def batch_progress(event_id: int, batch_id: int):
+    """The batch's figures (queued, sent, failed) for the page's polling script."""
+    batch = db.session.get(InvitationBatch, batch_id)
+    if batch is None or batch.event_id != event_id:
+        abort(404)
+    return invitations.batch_progress(batch)
 
 
 @bp.post("/batches/<int:batch_id>/advance")

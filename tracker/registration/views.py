@@ -95,9 +95,9 @@ def _answer_message(outcome: services.Outcome) -> tuple[str, str]:
     if not outcome.changed:
         return _("Nothing has changed: this already is your answer."), "info"
     if registration.holds_hall_seat:
-        return _("Your seat in the hall is confirmed. We have sent you the ticket by e-mail."), "success"
+        return _("Your seat in the hall is confirmed. Your ticket will arrive by e-mail within a few minutes."), "success"
     if registration.status == Status.CONFIRMED:
-        return _("Your livestream place is confirmed. We have sent you the link by e-mail."), "success"
+        return _("Your livestream place is confirmed. The link will arrive by e-mail within a few minutes."), "success"
     if registration.status == Status.WAITING:
         return _("The hall is full. You are on the waiting list and can follow the livestream meanwhile."), "warning"
     if registration.status == Status.DECLINED:

@@ -1,43 +1,52 @@
-// Invitations tab: drive a batch that is being queued, one chunk per request, and show its progress;
-// disable a batch form's buttons after the first submit (the server also ignores a second one).
+// Invitations tab: drive a batch that is being queued, one chunk per request, then follow its delivery
+// (queued, sent, failed) by polling until every mail is sent or failed. Figures change in place, so focus and
+// a screen reader's position stay where they are. Disable a form's buttons after the first submit.
 (function () {
   "use strict";
 
+  var POLL_MS = 3000;
   var numbers = new Intl.NumberFormat(document.documentElement.lang || "de");
 
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (_match, name) {
-      return numbers.format(values[name]);
-    });
-  }
-
-  function driveBatch(section) {
+  function followBatch(section) {
     var bar = document.getElementById("batch-progress-bar");
-    var text = document.getElementById("batch-progress-text");
     var done = document.getElementById("batch-progress-done");
     var failures = 0;
 
-    function step() {
-      fetch(section.dataset.advanceUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": section.dataset.csrfToken, "Accept": "application/json" }
-      })
+    function show(progress) {
+      section.querySelectorAll("[data-figure]").forEach(function (element) {
+        var text = numbers.format(progress[element.dataset.figure]);
+        if (element.textContent !== text) { element.textContent = text; }
+      });
+      bar.max = progress.total;
+      bar.value = progress.sent + progress.failed;
+      bar.textContent = bar.value + " / " + progress.total;
+    }
+
+    function request(progress) {
+      if (!progress.finished) {
+        return fetch(section.dataset.advanceUrl, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": section.dataset.csrfToken, "Accept": "application/json" }
+        });
+      }
+      return fetch(section.dataset.progressUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+    }
+
+    function step(progress) {
+      request(progress)
         .then(function (response) {
           if (!response.ok) { throw new Error("HTTP " + response.status); }
           return response.json();
         })
-        .then(function (progress) {
+        .then(function (next) {
           failures = 0;
-          bar.max = progress.total;
-          bar.value = progress.queued;
-          bar.textContent = progress.queued + " / " + progress.total;
-          text.textContent = fill(section.dataset.progressText, progress);
-          if (progress.finished) {
-            done.textContent = fill(section.dataset.doneText, progress);
+          show(next);
+          if (next.delivered) {
+            done.textContent = section.dataset.doneText;
             section.classList.add("invitations-progress--done");
           } else {
-            step();
+            window.setTimeout(function () { step(next); }, next.finished ? POLL_MS : 0);
           }
         })
         .catch(function () {
@@ -45,12 +54,12 @@
           if (failures >= 3) {
             done.textContent = section.dataset.errorText;
           } else {
-            window.setTimeout(step, 1000 * failures);
+            window.setTimeout(function () { step(progress); }, 1000 * failures);
           }
         });
     }
 
-    step();
+    step({ finished: section.dataset.finished === "true" });
   }
 
   document.querySelectorAll("form[data-once]").forEach(function (form) {
@@ -64,5 +73,5 @@
   });
 
   var section = document.getElementById("batch-progress");
-  if (section) { driveBatch(section); }
+  if (section && section.dataset.delivered !== "true") { followBatch(section); }
 })();
