@@ -23,5 +23,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.drop_column('invitation_text')
+    # A plain DROP COLUMN on both databases (SQLite 3.35 and later): a table rebuild would break the triggers
+    # that name the events table.
+    op.drop_column('events', 'invitation_text')
