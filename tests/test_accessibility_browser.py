@@ -11,8 +11,6 @@ from .test_trust_roles import routes
 pytestmark = pytest.mark.browser
 
 NARROW = {"viewport": {"width": 320, "height": 640}}
-#: Pages whose reflow other work fixes; each must still be too wide here (remove it from the set once it fits).
-TOO_WIDE_ELSEWHERE = {"invitations.index"}
 
 
 def log_in(page, url: str, email: str) -> None:
@@ -71,8 +69,7 @@ def test_every_page_reflows_at_320_px_and_links_the_statement(live_server, new_p
             "events.show", "events.groups", "invitees.index", "registration.manage", "checkin.manage",
             "checkin.scanner", "dashboard.dashboard", "invitations.index", "audit.global_log"} <= visited
     too_wide = {endpoint: width for endpoint, width in widths.items() if width > 320}
-    assert set(too_wide) - TOO_WIDE_ELSEWHERE == set(), f"wider than 320 px: {too_wide}"
-    assert TOO_WIDE_ELSEWHERE - set(too_wide) == set(), "these fit now: remove them from TOO_WIDE_ELSEWHERE"
+    assert too_wide == {}, f"wider than 320 px: {too_wide}"
 
 
 #: What forced colours leave to tell a link from its neighbours (they replace backgrounds and colours).
