@@ -6,7 +6,7 @@ from tracker.extensions import db
 from .conftest import PHONE, check_axe, login, screenshot
 from .factories import PASSWORD, make_event, make_group, make_user
 from .support.world import build_world
-from .test_trust_roles import routes
+from .test_role_matrix import routes
 
 pytestmark = pytest.mark.browser
 
