@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from . import operations, security
+from . import operations, security, web
 from .extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     operations.init_app(app)  # first, so the request log times everything, limits included
     security.init_app(app)
+    web.init_app(app)  # before the blueprints: their routes use its converter
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -39,14 +40,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from . import i18n, limits, models  # noqa: F401  (models: every table known to Alembic)
-    from .database import configure_sqlite, ping_idle_connections
+    from .database import configure_sqlite
 
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
-        else:
-            ping_idle_connections(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -44,10 +44,12 @@ ENV_SETTINGS: dict[str, type] = {
     "LOG_FORMAT": str,
 }
 
+#: hide_parameters: an error's message and traceback never show the values of a statement (addresses, tokens).
+#: pool_pre_ping: a pooled connection is tested before a request uses it, and replaced if the server dropped it.
+ENGINE_OPTIONS = {"hide_parameters": True, "pool_pre_ping": True}
+
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {},
-    #: A pooled database connection idle this long is pinged before use (see tracker.database.ping_idle_connections).
-    "DATABASE_PING_AFTER_IDLE_SECONDS": 5.0,
     "BABEL_DEFAULT_LOCALE": "de",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     "LANGUAGES": ("de", "en"),
@@ -174,6 +176,7 @@ def finalize(config, instance_path: str) -> None:
         uri = config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
     if not uri.startswith(("sqlite:", "postgresql+psycopg:")):
         raise ConfigError(f"Unsupported database URL {uri.split(':', 1)[0]!r}: use sqlite:/// or postgresql://.")
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {**ENGINE_OPTIONS, **config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = instance_secret_key(instance_path)
     if len(config["SECRET_KEY"]) < 16:

@@ -1,10 +1,8 @@
 """Database helpers shared by all areas: UTC timestamps, SQLite set-up, pooled connections, row locks."""
-import time
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, String, event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
@@ -61,30 +59,6 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
-    """Before a pooled connection is used, ping it if it sat idle for idle_seconds or more; a dead one is replaced.
-
-    SQLAlchemy's pool_pre_ping pings on every checkout: a round trip per request, one in five of a door scan's,
-    spent on connections that answered milliseconds ago. A connection that the server dropped while it sat in the
-    pool (restart, idle timeout) is found all the same; one that dies within idle_seconds of its last use fails
-    its next request, after which the pool drops it and every connection as old (SQLAlchemy's disconnect handling).
-    """
-
-    @event.listens_for(engine, "connect")
-    @event.listens_for(engine, "checkin")
-    def _note_time(_dbapi_connection, record):
-        record.info["idle_since"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _ping_if_idle(dbapi_connection, record, _proxy):
-        if time.monotonic() - record.info.get("idle_since", 0.0) < idle_seconds:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except engine.dialect.loaded_dbapi.Error as error:
-            raise DisconnectionError("pooled connection dropped while idle") from error  # the pool connects anew
 
 
 def _unicode_lower(value):

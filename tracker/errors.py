@@ -45,7 +45,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _internal(error):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, request.endpoint or "an unmatched address")
         from .extensions import db
 
         db.session.rollback()

@@ -6,11 +6,27 @@ and nowhere else.
 """
 from functools import wraps
 
-from flask import abort, g
+from flask import Flask, abort, current_app, g, request
+from werkzeug.routing import IntegerConverter
 
 from .accounts.access import organiser_required
 from .events.models import Event
 from .extensions import db
+
+
+#: The largest id a table can hold (PostgreSQL's integer); a larger number in a URL matches no route: 404.
+LARGEST_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: a whole number from 0 to LARGEST_ID, so a huge id is a 404, not a database error."""
+
+    def __init__(self, url_map, fixed_digits=0, min=0, max=LARGEST_ID, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
 
 
 def event_view(view):
@@ -34,3 +50,18 @@ def child_or_404(model, child_id: int, event: Event):
     if child is None or child.event_id != event.id:
         abort(404)
     return child
+
+
+def query_number(name: str) -> int | None:
+    """A whole number from 1 to LARGEST_ID in the query string, else None (missing, not a number, out of range)."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and 0 < int(value) <= LARGEST_ID else None
+
+
+def paginate(query, per_page: int | None = None):
+    """The page of the query that the query string asks for: the first if none or no number, the last if beyond it."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    page = db.paginate(query, page=query_number("page") or 1, per_page=per_page, error_out=False)
+    if page.page > 1 and page.page > page.pages:
+        page = db.paginate(query, page=max(page.pages, 1), per_page=per_page, error_out=False)
+    return page

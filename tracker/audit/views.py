@@ -6,6 +6,7 @@ from ..accounts.access import admin_required, organiser_required
 from ..events.models import Event
 from ..extensions import db
 from ..navigation import event_tab
+from ..web import paginate
 from .actions import action_label, detail_label, detail_value
 from .forms import AuditFilterForm
 from .services import entries_query, known_actions
@@ -26,7 +27,7 @@ def _filtered_page(event_id: int | None):
     if any(request.args.get(name) for name in ("action", "actor", "since", "until")) and form.validate():
         filters = dict(action=form.action.data, actor=(form.actor.data or "").strip(), since=form.since.data, until=form.until.data)
     query = entries_query(event_id=event_id, zone=current_app.config["EVENT_TIMEZONE"], **filters)
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], max_per_page=200, error_out=False)
+    page = paginate(query)
     links = {name: request.args[name] for name in ("action", "actor", "since", "until") if request.args.get(name)}
     return form, page, links
 

@@ -1,5 +1,5 @@
 """Organiser pages for an event's invitee list: list, single invitees, file import."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -10,6 +10,7 @@ from ..events.forms import ConfirmForm
 from ..events.views import event_or_404, form_page
 from ..extensions import db
 from ..navigation import event_tab
+from ..web import paginate
 from . import imports, preview as listing, services
 from .forms import ImportForm, InviteeForm, SearchForm
 from .messages import file_error_message
@@ -39,13 +40,9 @@ def index(event_id: int):
     search.group.choices = [("", _("All groups"))] + [(str(g.id), g.name) for g in event.groups] + [
         (services.NO_GROUP, _("Without a group"))
     ]
-    q, group = (search.q.data or "")[:200], search.group.data or ""
-    page = db.paginate(
-        services.invitee_query(event.id, q, group),
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
+    q = (search.q.data or "")[:200]
+    group = search.group.data if search.group.data in {value for value, _label in search.group.choices} else ""
+    page = paginate(services.invitee_query(event.id, q, group))
     return render_template("invitees/index.html", event=event, search=search, page=page, q=q, group=group)
 
 

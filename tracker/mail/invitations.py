@@ -18,6 +18,7 @@ from ..extensions import db
 from ..invitees.links import assign_new_link, personal_url
 from ..invitees.models import Invitee
 from ..registration.models import Registration
+from ..web import paginate
 from .models import BatchKind, BatchScope, InvitationBatch, MailStatus, OutboxMail
 from .outbox import uncertain, uncertain_before
 from .services import queue_mail
@@ -172,16 +173,14 @@ def unanswered_count(event_id: int) -> int:
     )
 
 
-def invitee_page(event_id: int, *, state: str | None, group_id: int | None, page: int):
+def invitee_page(event_id: int, *, state: str | None, group_id: int | None):
     """One page of the event's invitees, filtered by invitation state and group, with each one's mail."""
     query, mail, state_expression = _with_invitation_state(select(Invitee).select_from(Invitee), event_id)
     if state:
         query = query.where(state_expression == state)
     if group_id:
         query = query.where(Invitee.group_id == group_id)
-    pagination = db.paginate(
-        query.order_by(Invitee.name, Invitee.id), page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False
-    )
+    pagination = paginate(query.order_by(Invitee.name, Invitee.id))
     ids = [invitee.id for invitee in pagination.items]
     mails_query, mail, _state = _with_invitation_state(select(Invitee.id).select_from(Invitee), event_id)
     mails = dict(db.session.execute(mails_query.add_columns(mail).where(Invitee.id.in_(ids))).all())

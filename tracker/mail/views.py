@@ -16,6 +16,7 @@ from ..extensions import db
 from ..i18n import safe_next
 from ..invitees.models import Invitee
 from ..navigation import event_tab
+from ..web import query_number
 from . import invitations, outbox
 from .forms import InvitationTextForm
 from .invitations import BatchError, InvitationState
@@ -45,9 +46,8 @@ def _int_or_none(value: str | None) -> int | None:
 def index(event_id: int):
     event = _event_or_404(event_id)
     state = request.args.get("state") if request.args.get("state") in set(InvitationState) else None
-    group_id = _int_or_none(request.args.get("group"))
-    page = _int_or_none(request.args.get("page")) or 1
-    pagination, mails = invitations.invitee_page(event.id, state=state, group_id=group_id, page=page)
+    group_id = query_number("group")
+    pagination, mails = invitations.invitee_page(event.id, state=state, group_id=group_id)
     return render_template(
         "invitations/index.html",
         event=event,
