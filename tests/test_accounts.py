@@ -1,4 +1,4 @@
-"""Accounts, login with lock-out, roles and the users CLI."""
+"""Accounts, login, roles and the users CLI."""
 from sqlalchemy import select
 
 from tracker.accounts.models import User
@@ -42,15 +42,30 @@ def test_wrong_password_is_refused_in_german(app, client):
     assert "E-Mail-Adresse oder Passwort ist falsch" in response.get_data(as_text=True)
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(app, client):
+def test_every_failure_reads_the_same_and_costs_the_same(app, client):
+    """Unknown address, deactivated account, wrong password: one message, one status, and about the same time
+    (a hash check each), so the login form tells nobody which addresses have an account."""
+    import statistics
+    import time
+
     with app.app_context():
         user = make_user("organiser")
+        inactive = make_user("organiser")
+        inactive.active = False
         db.session.commit()
-    for _ in range(5):
-        client.post("/login", data={"email": user.email, "password": "wrong"})
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 401
-    assert "gesperrt" in response.get_data(as_text=True)
+    attempts = {"wrong password": user.email, "deactivated": inactive.email, "unknown": "niemand@muenchen.example"}
+    timings = {}
+    for kind, email in attempts.items():
+        durations = []
+        for _ in range(5):
+            started = time.perf_counter()
+            response = client.post("/login", data={"email": email, "password": "falsch-falsch"})
+            durations.append(time.perf_counter() - started)
+            assert response.status_code == 401
+            assert "E-Mail-Adresse oder Passwort ist falsch" in response.get_data(as_text=True)
+        timings[kind] = statistics.median(durations)
+    fastest, slowest = min(timings.values()), max(timings.values())
+    assert slowest < 2 * fastest, timings
 
 
 def test_login_ignores_email_case(app, client):

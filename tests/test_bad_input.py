@@ -54,7 +54,7 @@ HOSTILE_JSON = [
 #: Reads and caches that a GET may write; everything else must stay as it was when input is refused.
 VOLATILE_TABLES = {"dashboard_figure_cache"}
 #: Posting these is an action without input (nothing to refuse), or signs the client in or out.
-NO_INPUT_ACTIONS = {"accounts.logout", "admin.toggle_active", "checkin.complete_pairing", "checkin.revoke_device",
+NO_INPUT_ACTIONS = {"accounts.logout", "admin.toggle_active", "admin.end_sessions", "checkin.complete_pairing", "checkin.revoke_device",
                     "checkin.unassign_staff", "checkin.revert_checkin", "invitees.cancel", "invitees.confirm",
                     "invitations.advance_batch", "invitations.resend", "invitations.requeue",
                     "events.delete", "events.delete_group", "invitees.delete"}

@@ -53,6 +53,44 @@ def test_login_posts_are_limited_with_a_german_429(app_factory):
     assert client.get("/login").status_code == 200, "reading the form is not limited"
 
 
+def test_failed_logins_are_throttled_per_address_and_account_not_by_locking_the_account(app_factory):
+    """Five failures from one address for one account throttle that pair only: the colleague logs in from their
+    own desk, and an address without an account is throttled exactly alike."""
+    from tracker.extensions import db
+
+    from .conftest import PASSWORD
+    from .factories import make_user
+
+    app = limited_app(app_factory, RATELIMIT_LOGIN="100 per minute", RATELIMIT_LOGIN_FAILURES="5 per 15 minutes")
+    with app.app_context():
+        email = make_user("organiser").email
+        db.session.commit()
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "10.0.0.66"
+    for target in (email, "niemand@muenchen.example"):
+        for _ in range(5):
+            assert attacker.post("/login", data={"email": target, "password": "falsch"}).status_code == 401
+        throttled = attacker.post("/login", data={"email": target, "password": PASSWORD})
+        assert throttled.status_code == 429 and throttled.headers["Retry-After"]
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "10.0.0.7"
+    assert owner.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+
+
+def test_successful_logins_do_not_count_as_failures(app_factory):
+    from tracker.extensions import db
+
+    from .conftest import PASSWORD
+    from .factories import make_user
+
+    app = limited_app(app_factory, RATELIMIT_LOGIN="100 per minute", RATELIMIT_LOGIN_FAILURES="2 per 15 minutes")
+    with app.app_context():
+        email = make_user("organiser").email
+        db.session.commit()
+    for _ in range(4):
+        assert app.test_client().post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+
+
 def test_the_429_answer_of_an_api_is_german_json(app_factory):
     client = limited_app(app_factory, RATELIMIT_CHECKIN="1 per minute").test_client()
     first = client.post("/api/probe/scan")

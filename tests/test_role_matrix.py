@@ -61,6 +61,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("admin.set_role", "POST"): ADMINS,
     ("admin.set_password", "POST"): ADMINS,
     ("admin.toggle_active", "POST"): ADMINS,
+    ("admin.end_sessions", "POST"): ADMINS,
     ("audit.global_log", "GET"): ADMINS,
 }
 ORGANISER_ENDPOINTS = """

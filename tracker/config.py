@@ -90,6 +90,7 @@ DEFAULTS = {
     "RATELIMIT_ENABLED": True,
     # Limit texts (see tracker.limits); tune them in instance/config.py.
     "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_LOGIN_FAILURES": "5 per 15 minutes",
     "RATELIMIT_PERSONAL_LINK": "60 per minute",
     "RATELIMIT_UNKNOWN_LINK": "20 per minute;200 per day",
     "RATELIMIT_SELF_REGISTRATION": "5 per hour",

@@ -102,8 +102,24 @@ def door_api(view):
     return limiter.limit(named_limit("RATELIMIT_CHECKIN"), key_func=door_client_key)(view)
 
 
+def address_and_account_key() -> str:
+    """One budget per address and typed account: failures from one place do not lock the account elsewhere."""
+    email = request.form.get("email", "").strip().lower()
+    return _digest("login", f"{client_address()} {email}")
+
+
+def _is_refused_login(response) -> bool:
+    return response.status_code == 401
+
+
 def login(view):
-    """The login form's POST: per address (the account lock-out in accounts.services counts per account)."""
+    """The login form's POST: per address, and its failures per address and account. There is no lock of the
+    account itself: whoever types someone's address elsewhere cannot keep them out; the answer to a throttled
+    attempt is the same whether the account exists or not."""
+    view = limiter.limit(
+        named_limit("RATELIMIT_LOGIN_FAILURES"), key_func=address_and_account_key, methods=["POST"],
+        deduct_when=_is_refused_login,
+    )(view)
     return limiter.limit(named_limit("RATELIMIT_LOGIN"), key_func=client_address, methods=["POST"])(view)
 
 

@@ -1,5 +1,5 @@
 """Every model, imported in one place so that Alembic and relationships see them all."""
-from .accounts.models import Role, User  # noqa: F401
+from .accounts.models import LoginSession, Role, User  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
 from .checkin.models import CheckIn, Door, DoorDevice, DoorStaffAssignment, ScanAttempt  # noqa: F401
 from .dashboard.models import FigureCache  # noqa: F401

@@ -4,8 +4,9 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from .models import User
+from .sessions import user_of_session
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None
@@ -13,12 +14,9 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    """The session's account (see User.get_id); the sessions of a deactivated account, or signed in before its
-    password was reset, end at their next request."""
-    user_id, _, stamp = session_id.partition("-")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
-    return user if user is not None and user.active and stamp == user.password_stamp else None
+def load_user(session_token: str) -> User | None:
+    """The account of the session's login (see tracker.accounts.sessions); an ended login is logged out."""
+    return user_of_session(session_token)
 
 
 def _requires(check):

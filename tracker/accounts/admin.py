@@ -11,6 +11,7 @@ from .access import admin_required
 from .forms import ROLE_CHOICES, ActiveForm, NewUserForm, PasswordResetForm, RoleForm
 from .models import User
 from .services import MIN_PASSWORD_LENGTH, AccountError, change_role, create_user, reset_password, set_active
+from .sessions import end_all_sessions, open_sessions, start_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/users")
 
@@ -63,6 +64,8 @@ def user(user_id: int):
         role_form=RoleForm(role=account.role),
         password_form=PasswordResetForm(),
         active_form=ActiveForm(),
+        end_sessions_form=ActiveForm(),
+        open_sessions=open_sessions(account),
     )
 
 
@@ -86,6 +89,8 @@ def _apply(user_id: int, form, change, success: str):
             role_form=form if isinstance(form, RoleForm) else RoleForm(role=account.role),
             password_form=form if isinstance(form, PasswordResetForm) else PasswordResetForm(),
             active_form=ActiveForm(),
+            end_sessions_form=ActiveForm(),
+            open_sessions=open_sessions(account),
         ),
         400,
     )
@@ -120,8 +125,19 @@ def set_password(user_id: int):
 
     def change(account):
         reset_password(account, form.password.data)
-        if account.id == current_user.id:
-            login_user(account)  # the reset ends every session of the account but this one
+        if account.id == current_user.id:  # the reset ends every session of the account: this one starts anew
+            start_session(account)
+            login_user(account)
         return "users.password_reset"
 
     return _apply(user_id, form, change, _("The new password has been set. Pass it on to the person in a safe way."))
+
+
+@bp.post("/<int:user_id>/sessions/end")
+@admin_required
+def end_sessions(user_id: int):
+    def change(account):
+        end_all_sessions(account)
+        return "users.sessions_ended"
+
+    return _apply(user_id, ActiveForm(), change, _("Every session of the account has ended."))

@@ -1,10 +1,9 @@
 """Organiser, administrator and door-staff accounts."""
-import hashlib
 from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Index, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -35,10 +34,6 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.ORGANISER)
     #: Deactivated accounts cannot log in.
     active: Mapped[bool] = mapped_column(default=True)
-    #: Failed logins since the last success; drives the temporary lock-out.
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    #: Logins are refused until this moment after too many failures.
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Preferred UI language, de or en.
     language: Mapped[str] = mapped_column(String(2), default="de")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -56,14 +51,12 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
-    def get_id(self) -> str:
-        """The session's reference to the account: its id and a stamp of its password, so a new password ends
-        every session signed in with the old one."""
-        return f"{self.id}-{self.password_stamp}"
+    #: The token of the login this request came with (not stored: its hash is in login_sessions).
+    session_token = None
 
-    @property
-    def password_stamp(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+    def get_id(self) -> str | None:
+        """What the session cookie holds: the login's token, looked up in login_sessions on every request."""
+        return self.session_token
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -73,3 +66,17 @@ class User(UserMixin, db.Model):
 
 
 Index("uq_users_email_lower", func.lower(User.email), unique=True)
+
+
+class LoginSession(db.Model):
+    """One login of an account: the session cookie holds its token; deleting the row ends the session at once,
+    on every worker (logout, new password, deactivation, an administrator's "end all sessions")."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the random token in the session cookie; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: When the person logged in; after SESSION_ABSOLUTE_LIFETIME the login ends however active it is.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -8,6 +8,7 @@ from ..i18n import safe_next
 from . import access  # noqa: F401  (registers the login manager hooks)
 from .forms import LoginForm, LogoutForm
 from .services import authenticate
+from .sessions import end_session, start_session
 
 bp = Blueprint("accounts", __name__)
 
@@ -30,18 +31,15 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        user, problem = authenticate(form.email.data, form.password.data)
+        user = authenticate(form.email.data, form.password.data)
         if user is None:
-            db.session.commit()
-            if problem == "locked":
-                flash(_("Too many failed attempts. The account is locked for 15 minutes."), "error")
-            else:
-                flash(_("E-mail address or password is wrong."), "error")
+            flash(_("E-mail address or password is wrong."), "error")
             return render_template("accounts/login.html", form=form), 401
         lang = session.get("lang")
         session.clear()
         if lang:
             session["lang"] = lang
+        start_session(user)
         login_user(user)
         session.permanent = True
         db.session.commit()
@@ -52,6 +50,8 @@ def login():
 @bp.post("/logout")
 def logout():
     if LogoutForm().validate_on_submit():
+        end_session(current_user.get_id() if current_user.is_authenticated else None)
+        db.session.commit()
         logout_user()
         flash(_("You have been logged out."), "info")
     return redirect(url_for("accounts.login"))

@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "users.password_reset": _l("Password reset"),
     "users.reactivated": _l("User account reactivated"),
     "users.role_changed": _l("Role changed"),
+    "users.sessions_ended": _l("All sessions ended"),
 }
 
 
