@@ -12,22 +12,20 @@ from sqlalchemy.exc import IntegrityError
 from .. import limits
 from ..accounts.access import organiser_required
 from ..accounts.models import User
-from ..database import statements_commit_alone
+from ..database import statements_commit_alone, utcnow
 from ..events.models import Event
 from ..extensions import csrf, db
 from ..navigation import event_tab
-from . import services
+from . import corrections, devices, door_read, scan_log, staff, verdicts, walk_ins
+from .devices import CREDENTIAL_COOKIE, CREDENTIAL_MAX_AGE
 from .forms import ActionForm, CheckoutForm, DoorForm, PairingForm, StaffForm
 from .models import CheckIn, Door, DoorDevice
 from .search import search_guests
-from .services import Scanner
+from .door_read import Scanner
 
 bp = Blueprint("checkin", __name__)
 event_tab("Door check-in", "checkin.manage", 50)
 
-#: Cookie that holds a paired device's credential (its SHA-256 is DoorDevice.credential_hash).
-CREDENTIAL_COOKIE = limits.DOOR_CREDENTIAL_COOKIE
-CREDENTIAL_MAX_AGE = 3 * 24 * 3600
 #: Header every API request must carry: browsers cannot send it cross-site without a CORS preflight we never allow.
 SCANNER_HEADER = "X-Tracker-Scanner"
 _NONCE = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -56,31 +54,28 @@ def manage(event_id: int):
 
 
 def _render_manage(event: Event, door_form: DoorForm, staff_form: StaffForm, status: int = 200):
-    doors = services.doors_of([event.id])[event.id]
-    devices = {
-        door.id: db.session.execute(
-            db.select(DoorDevice).where(DoorDevice.door_id == door.id).order_by(DoorDevice.created_at)
-        ).scalars().all()
-        for door in doors
-    }
-    seen = services.last_seen([device for door_devices in devices.values() for device in door_devices])
-    staff = services.assigned_staff(event)
-    staff_form.user_id.choices = [(u.id, f"{u.name} ({u.email})") for u in services.door_staff_accounts() if u not in staff]
+    doors = devices.doors_of([event.id])[event.id]
+    devices_by_door = devices.devices_of(doors)
+    seen = devices.last_seen([device for door_devices in devices_by_door.values() for device in door_devices])
+    assigned = staff.assigned_staff(event)
+    staff_form.user_id.choices = [
+        (u.id, f"{u.name} ({u.email})") for u in staff.door_staff_accounts() if u not in assigned
+    ]
     return render_template(
         "checkin/manage.html",
         event=event,
         doors=doors,
-        devices=devices,
+        devices=devices_by_door,
         seen=seen,
-        staff=staff,
+        staff=assigned,
         door_form=door_form,
         pairing_form=PairingForm(),
         staff_form=staff_form,
         checkout_form=CheckoutForm(checkout_enabled=event.checkout_enabled),
         action_form=ActionForm(),
-        counts=services.hall_counts(event),
-        recent=services.recent_checkins(event),
-        now=services.utcnow(),
+        counts=door_read.hall_counts(event),
+        recent=corrections.recent_checkins(event),
+        now=utcnow(),
     ), status
 
 
@@ -91,10 +86,10 @@ def create_door(event_id: int):
     form = DoorForm()
     if form.validate_on_submit():
         name = form.name.data.strip()
-        if any(door.name.lower() == name.lower() for door in services.doors_of([event.id])[event.id]):
+        if any(door.name.lower() == name.lower() for door in devices.doors_of([event.id])[event.id]):
             form.name.errors.append(_("This event already has a door with this name."))
         else:
-            services.create_door(event, name)
+            devices.create_door(event, name)
             db.session.commit()
             flash(_("Door “%(name)s” added.", name=name), "success")
             return redirect(url_for("checkin.manage", event_id=event.id))
@@ -110,7 +105,7 @@ def start_pairing(event_id: int, door_id: int):
     if not form.validate_on_submit():
         flash(_("Please give the device a name (at most 100 characters)."), "error")
         return redirect(url_for("checkin.manage", event_id=event.id))
-    device, code = services.start_pairing(door, form.label.data)
+    device, code = devices.start_pairing(door, form.label.data)
     db.session.commit()
     link = current_app.config["BASE_URL"] + url_for("checkin.pair", code=code)
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, border=4)
@@ -128,7 +123,7 @@ def revoke_device(event_id: int, device_id: int):
     if device is None or device.door.event_id != event.id:
         abort(404)
     return _button_action(
-        event, lambda: services.revoke_device(device), _("Device “%(label)s” can no longer scan.", label=device.label)
+        event, lambda: devices.revoke_device(device), _("Device “%(label)s” can no longer scan.", label=device.label)
     )
 
 
@@ -137,10 +132,10 @@ def revoke_device(event_id: int, device_id: int):
 def assign_staff(event_id: int):
     event = _event(event_id)
     form = StaffForm()
-    form.user_id.choices = [(u.id, u.name) for u in services.door_staff_accounts()]
+    form.user_id.choices = [(u.id, u.name) for u in staff.door_staff_accounts()]
     if form.validate_on_submit():
         user = db.session.get(User, form.user_id.data)
-        services.assign_staff(event, user)
+        staff.assign_staff(event, user)
         db.session.commit()
         flash(_("%(name)s may now scan at this event's doors.", name=user.name), "success")
         return redirect(url_for("checkin.manage", event_id=event.id))
@@ -153,7 +148,7 @@ def unassign_staff(event_id: int, user_id: int):
     event = _event(event_id)
     user = db.get_or_404(User, user_id)
     return _button_action(
-        event, lambda: services.unassign_staff(event, user),
+        event, lambda: staff.unassign_staff(event, user),
         _("%(name)s can no longer scan at this event.", name=user.name),
     )
 
@@ -164,7 +159,7 @@ def set_checkout(event_id: int):
     event = _event(event_id)
     form = CheckoutForm()
     if form.validate_on_submit():
-        services.set_checkout(event, form.checkout_enabled.data)
+        corrections.set_checkout(event, form.checkout_enabled.data)
         db.session.commit()
         flash(_("Saved."), "success")
     return redirect(url_for("checkin.manage", event_id=event.id))
@@ -178,7 +173,7 @@ def revert_checkin(event_id: int, checkin_id: int):
     if checkin is None or checkin.event_id != event.id:
         abort(404)
     return _button_action(
-        event, lambda: services.revert_checkin(checkin, current_user),
+        event, lambda: corrections.revert_checkin(checkin, current_user),
         _("The check-in was reverted; the guest no longer counts as present."),
     )
 
@@ -196,16 +191,7 @@ def _button_action(event: Event, act, message: str):
 
 
 def _current_device() -> DoorDevice | None:
-    return services.device_for_credential(request.cookies.get(CREDENTIAL_COOKIE))
-
-
-def _pairing_device(code: str) -> DoorDevice | None:
-    device = db.session.execute(
-        db.select(DoorDevice).where(DoorDevice.pairing_hash == services.sha256(code))
-    ).scalar_one_or_none()
-    if device is None or device.revoked_at or device.pairing_expires_at < services.utcnow():
-        return None
-    return device
+    return devices.device_for_credential(request.cookies.get(CREDENTIAL_COOKIE))
 
 
 @bp.get("/door")
@@ -216,8 +202,8 @@ def door_home():
         return redirect(url_for("checkin.scanner", door_id=device.door_id))
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.path))
-    events = services.events_for_door_staff(current_user)
-    doors = services.doors_of([event.id for event in events])
+    events = staff.events_for_door_staff(current_user)
+    doors = devices.doors_of([event.id for event in events])
     return render_template("checkin/door_home.html", events=events, doors=doors)
 
 
@@ -229,7 +215,7 @@ def pair_with_camera():
 
 @bp.get("/door/pair/<code>")
 def pair(code: str):
-    device = _pairing_device(code)
+    device = devices.pairing_device(code)
     if device is None:
         return render_template("checkin/pair_invalid.html"), 404
     event = db.session.get(Event, device.door.event_id)
@@ -240,7 +226,7 @@ def pair(code: str):
 def complete_pairing(code: str):
     if not ActionForm().validate_on_submit():
         abort(400)
-    paired = services.complete_pairing(code)
+    paired = devices.complete_pairing(code)
     if paired is None:
         return render_template("checkin/pair_invalid.html"), 404
     device, credential = paired
@@ -260,15 +246,15 @@ def scanner(door_id: int):
     if device is None and not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.path))
     paired_device = device if device is not None and device.door_id == door.id else None
-    if paired_device is None and not services.may_scan_for(current_user, door.event_id):
+    if paired_device is None and not staff.may_scan_for(current_user, door.event_id):
         abort(403)
     if paired_device is not None:
-        paired_device.last_seen_at = services.utcnow()
+        paired_device.last_seen_at = utcnow()
     db.session.commit()
     event = door.event
     return render_template(
-        "checkin/scanner.html", door=door, event=event, counts=services.hall_counts(event), paired_device=paired_device,
-        undo_window_ms=int(services.UNDO_WINDOW.total_seconds() * 1000),
+        "checkin/scanner.html", door=door, event=event, counts=door_read.hall_counts(event), paired_device=paired_device,
+        undo_window_ms=int(scan_log.UNDO_WINDOW.total_seconds() * 1000),
     )
 
 
@@ -339,7 +325,7 @@ def _nonce(data: dict) -> str:
 
 def _door_facts(door_id: int, **lookup):
     """door_facts for this request's device cookie; 404 for an unknown door."""
-    facts = services.door_facts(door_id, request.cookies.get(CREDENTIAL_COOKIE), **lookup)
+    facts = door_read.door_facts(door_id, request.cookies.get(CREDENTIAL_COOKIE), **lookup)
     if facts is None:
         raise ApiError(404, _("This door does not exist."))
     return facts
@@ -348,16 +334,16 @@ def _door_facts(door_id: int, **lookup):
 def _scanner(facts) -> Scanner:
     """The paired device at its own door; else the logged-in account, if it may scan at this door's event."""
     if facts.device_id is not None:
-        return services.scanner_of(facts, None)
-    if not services.may_scan_for(current_user, facts.event_id):
+        return door_read.scanner_of(facts, None)
+    if not staff.may_scan_for(current_user, facts.event_id):
         raise ApiError(403, _("This device or account may not scan at this door."))
-    return services.scanner_of(facts, current_user._get_current_object())
+    return door_read.scanner_of(facts, current_user._get_current_object())
 
 
 def _answer_once(door_id: int, nonce: str, scanned: str, decide, **guest):
     """Run decide() once per (door, nonce): a retry gets the stored answer; a lost race is re-decided."""
     for _attempt in range(5):
-        with services.one_writer_per_process():
+        with scan_log.one_writer_per_process():
             answer = _try_answer(door_id, nonce, scanned, decide, guest)
         if answer is not None:
             return current_app.response_class(answer, mimetype="application/json")
@@ -379,7 +365,7 @@ def _try_answer(door_id: int, nonce: str, scanned: str, decide, guest: dict) -> 
         return facts.earlier_answer
     try:
         verdict = decide(scanner, facts)
-        answer = services.record_scan(scanner, facts, nonce, scanned, verdict)
+        answer = scan_log.record_scan(scanner, facts, nonce, scanned, verdict)
         db.session.commit()
         return answer
     except IntegrityError:
@@ -403,16 +389,16 @@ def api_scan():
         if not isinstance(scanned, str) or not scanned.strip():
             raise ApiError(400, _("“code” must be the scanned text."))
         scanned = scanned[:_MAX_CODE_LENGTH]
-        code = services.ticket_code(scanned)
+        code = verdicts.ticket_code(scanned)
         return _answer_once(
             door_id, nonce, scanned,
-            lambda scanner, facts: services.scan(scanner, facts, code, move_to_hall=move_to_hall, exit_scan=exit_scan),
+            lambda scanner, facts: verdicts.scan(scanner, facts, code, move_to_hall=move_to_hall, exit_scan=exit_scan),
             code=code,
         )
     invitee_id = _whole_number(data, "invitee")
     return _answer_once(
         door_id, nonce, f"invitee:{invitee_id}",
-        lambda scanner, facts: services.admit_invitee(scanner, facts, move_to_hall=move_to_hall, exit_scan=exit_scan),
+        lambda scanner, facts: verdicts.admit_invitee(scanner, facts, move_to_hall=move_to_hall, exit_scan=exit_scan),
         invitee_id=invitee_id,
     )
 
@@ -431,7 +417,7 @@ def api_walk_in():
         raise ApiError(400, _("“email” is not a valid e-mail address."))
     return _answer_once(
         door_id, nonce, f"walk-in:{invitee_id or ''}",
-        lambda scanner, _facts: services.walk_in(scanner, name=name, email=email, invitee_id=invitee_id),
+        lambda scanner, _facts: walk_ins.walk_in(scanner, name=name, email=email, invitee_id=invitee_id),
     )
 
 
@@ -441,12 +427,12 @@ def api_walk_in():
 def api_undo():
     data = _json_request()
     facts = _door_facts(_whole_number(data, "door"))
-    checkin = services.undo_last(_scanner(facts), _nonce(data))
-    counts = services.door_counts(_door_facts(facts.door_id) if checkin else facts)
+    checkin = scan_log.undo_last(_scanner(facts), _nonce(data))
+    counts = door_read.door_counts(_door_facts(facts.door_id) if checkin else facts)
     db.session.commit()
     if checkin is None:
         return {"undone": False, "message": _("There is no check-in of the last few minutes to undo."), "counts": counts}
-    message = _("Check-in of %(name)s undone.", name=services.guest_name(checkin))
+    message = _("Check-in of %(name)s undone.", name=scan_log.guest_name(checkin))
     return {"undone": True, "message": message, "counts": counts}
 
 
@@ -475,7 +461,7 @@ def api_search():
 @bp.get("/api/checkin/counts")
 @limits.door_api
 def api_counts():
-    counts = services.door_counts(_facts_from_query())
+    counts = door_read.door_counts(_facts_from_query())
     db.session.commit()
     return counts
 
