@@ -1,16 +1,16 @@
 """The organiser's Einlass tab: doors, pairing devices, door staff, exit scans and reverting check-ins."""
 import qrcode
 import qrcode.image.svg
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.access import organiser_required
 from ..accounts.models import User
 from ..database import utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..navigation import event_tab
+from ..web import child_or_404, event_view
 from . import bp, corrections, devices, staff
 from .door_read import hall_counts
 from .forms import ActionForm, CheckoutForm, DoorForm, PairingForm, StaffForm
@@ -19,21 +19,9 @@ from .models import CheckIn, Door, DoorDevice
 event_tab("Door check-in", "checkin.manage", 50)
 
 
-def _event(event_id: int) -> Event:
-    return db.get_or_404(Event, event_id)
-
-
-def _door_of(event: Event, door_id: int) -> Door:
-    door = db.session.get(Door, door_id)
-    if door is None or door.event_id != event.id:
-        abort(404)
-    return door
-
-
 @bp.get("/events/<int:event_id>/checkin")
-@organiser_required
-def manage(event_id: int):
-    event = _event(event_id)
+@event_view
+def manage(event: Event):
     return _render_manage(event, DoorForm(), StaffForm())
 
 
@@ -64,9 +52,8 @@ def _render_manage(event: Event, door_form: DoorForm, staff_form: StaffForm, sta
 
 
 @bp.post("/events/<int:event_id>/checkin/doors")
-@organiser_required
-def create_door(event_id: int):
-    event = _event(event_id)
+@event_view
+def create_door(event: Event):
     form = DoorForm()
     if form.validate_on_submit():
         name = form.name.data.strip()
@@ -81,10 +68,9 @@ def create_door(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/checkin/doors/<int:door_id>/devices")
-@organiser_required
-def start_pairing(event_id: int, door_id: int):
-    event = _event(event_id)
-    door = _door_of(event, door_id)
+@event_view
+def start_pairing(event: Event, door_id: int):
+    door = child_or_404(Door, door_id, event)
     form = PairingForm()
     if not form.validate_on_submit():
         flash(_("Please give the device a name (at most 100 characters)."), "error")
@@ -100,21 +86,17 @@ def start_pairing(event_id: int, door_id: int):
 
 
 @bp.post("/events/<int:event_id>/checkin/devices/<int:device_id>/revoke")
-@organiser_required
-def revoke_device(event_id: int, device_id: int):
-    event = _event(event_id)
-    device = db.session.get(DoorDevice, device_id)
-    if device is None or device.door.event_id != event.id:
-        abort(404)
+@event_view
+def revoke_device(event: Event, device_id: int):
+    device = child_or_404(DoorDevice, device_id, event)
     return _button_action(
         event, lambda: devices.revoke_device(device), _("Device “%(label)s” can no longer scan.", label=device.label)
     )
 
 
 @bp.post("/events/<int:event_id>/checkin/staff")
-@organiser_required
-def assign_staff(event_id: int):
-    event = _event(event_id)
+@event_view
+def assign_staff(event: Event):
     form = StaffForm()
     form.user_id.choices = [(u.id, u.name) for u in staff.door_staff_accounts()]
     if form.validate_on_submit():
@@ -127,9 +109,8 @@ def assign_staff(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/checkin/staff/<int:user_id>/remove")
-@organiser_required
-def unassign_staff(event_id: int, user_id: int):
-    event = _event(event_id)
+@event_view
+def unassign_staff(event: Event, user_id: int):
     user = db.get_or_404(User, user_id)
     return _button_action(
         event, lambda: staff.unassign_staff(event, user),
@@ -138,9 +119,8 @@ def unassign_staff(event_id: int, user_id: int):
 
 
 @bp.post("/events/<int:event_id>/checkin/checkout")
-@organiser_required
-def set_checkout(event_id: int):
-    event = _event(event_id)
+@event_view
+def set_checkout(event: Event):
     form = CheckoutForm()
     if form.validate_on_submit():
         corrections.set_checkout(event, form.checkout_enabled.data)
@@ -150,12 +130,9 @@ def set_checkout(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/checkin/checkins/<int:checkin_id>/revert")
-@organiser_required
-def revert_checkin(event_id: int, checkin_id: int):
-    event = _event(event_id)
-    checkin = db.session.get(CheckIn, checkin_id)
-    if checkin is None or checkin.event_id != event.id:
-        abort(404)
+@event_view
+def revert_checkin(event: Event, checkin_id: int):
+    checkin = child_or_404(CheckIn, checkin_id, event)
     return _button_action(
         event, lambda: corrections.revert_checkin(checkin, current_user),
         _("The check-in was reverted; the guest no longer counts as present."),
