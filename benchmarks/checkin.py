@@ -49,8 +49,8 @@ sys.path.insert(0, str(ROOT))
 from flask_migrate import upgrade  # noqa: E402
 
 from tracker import create_app  # noqa: E402
-from tracker.checkin import services  # noqa: E402
-from tracker.checkin.views import CREDENTIAL_COOKIE  # noqa: E402
+from tracker.checkin.devices import CREDENTIAL_COOKIE, complete_pairing, create_door, start_pairing  # noqa: E402
+from tracker.database import utcnow  # noqa: E402
 from tracker.events.models import Event  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.invitees.services import add_invitee  # noqa: E402
@@ -119,13 +119,13 @@ class ScratchDatabase:
         from datetime import timedelta
 
         with self.app.app_context():
-            starts = services.utcnow() + timedelta(days=1)
+            starts = utcnow() + timedelta(days=1)
             event = Event(title=title, starts_at=starts, ends_at=starts + timedelta(hours=4), venue="Sitzungssaal",
                           hall_capacity=tickets)
             db.session.add(event)
             db.session.flush()
-            door = services.create_door(event, "Eingang Nord")
-            _, pairing_code = services.start_pairing(door, "Benchmark")
+            door = create_door(event, "Eingang Nord")
+            _, pairing_code = start_pairing(door, "Benchmark")
             codes = []
             for number in range(tickets):
                 invitee = add_invitee(event, name=f"Gast {number}", email=f"gast{number}@bench.example")
@@ -135,7 +135,7 @@ class ScratchDatabase:
                 db.session.add(registration)
                 codes.append(code)
             db.session.flush()
-            _, credential = services.complete_pairing(pairing_code)
+            _, credential = complete_pairing(pairing_code)
             db.session.commit()
             return door.id, credential, codes
 

@@ -28,7 +28,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from checkin import SECRET, ScratchDatabase, percentile, run_level  # noqa: E402
 
 from tests.support.servers import AppServer  # noqa: E402
-from tracker.checkin import services  # noqa: E402
+from tracker.checkin.devices import complete_pairing, start_pairing  # noqa: E402
+from tracker.checkin.models import Door  # noqa: E402
+from tracker.database import utcnow  # noqa: E402
 from tracker.events.models import Event  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.stream.viewers import issue_token  # noqa: E402
@@ -71,17 +73,17 @@ def checkin_run(database: ScratchDatabase, servers, tickets: int, clients: int, 
     door_id, first_credential, codes = database.event_with_tickets(tickets, f"Scale-out {len(servers)}")
     credentials = [first_credential]
     with database.app.app_context():
-        door = db.session.get(services.Door, door_id)
+        door = db.session.get(Door, door_id)
         for number in range(1, len(servers)):
-            _, pairing_code = services.start_pairing(door, f"Benchmark {number}")
-            credentials.append(services.complete_pairing(pairing_code)[1])
+            _, pairing_code = start_pairing(door, f"Benchmark {number}")
+            credentials.append(complete_pairing(pairing_code)[1])
         db.session.commit()
     return split_over(servers, door_id, credentials, codes, clients, seconds)
 
 
 def live_viewer_tokens(database: ScratchDatabase) -> list[str]:
     with database.app.test_request_context():
-        starts = services.utcnow() - timedelta(minutes=5)
+        starts = utcnow() - timedelta(minutes=5)
         event = Event(title="Scale-out stream", starts_at=starts, ends_at=starts + timedelta(hours=4), venue="Saal",
                       hall_capacity=10)
         db.session.add(event)

@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEntry
-from tracker.checkin import services
+from tracker.checkin.corrections import revert_checkin
+from tracker.checkin.devices import CREDENTIAL_COOKIE, create_door, revoke_device, sha256, start_pairing
+from tracker.checkin.door_read import hall_counts
 from tracker.checkin.models import CheckIn, Door, DoorDevice, ScanAttempt
-from tracker.checkin.views import CREDENTIAL_COOKIE
+from tracker.checkin.staff import assign_staff
 from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.registration.models import Registration
@@ -42,8 +44,8 @@ def hall(app, client):
     with app.app_context():
         event = make_event(hall_capacity=3)
         group = make_group(event, "Stadtrat")
-        north = services.create_door(event, "Eingang Nord")
-        south = services.create_door(event, "Eingang Süd")
+        north = create_door(event, "Eingang Nord")
+        south = create_door(event, "Eingang Süd")
         organiser = make_user("organiser")
         db.session.commit()
         ids = dict(event=event.id, group=group.id, north=north.id, south=south.id)
@@ -200,7 +202,7 @@ def test_unknown_door_is_404_json(app, client, hall):
 
 def _pair(app, door_id, label="Tablet"):
     with app.app_context():
-        _, code = services.start_pairing(db.session.get(Door, door_id), label)
+        _, code = start_pairing(db.session.get(Door, door_id), label)
         db.session.commit()
     return code
 
@@ -226,7 +228,7 @@ def test_access_devices_and_door_staff(app, hall):
     with app.app_context():
         checkin = db.session.execute(select(CheckIn)).scalar_one()
         assert checkin.device_id is not None and checkin.door_id == hall["north"]
-        services.revoke_device(db.session.get(DoorDevice, checkin.device_id))
+        revoke_device(db.session.get(DoorDevice, checkin.device_id))
         db.session.commit()
     assert device.post("/api/checkin/scan", json={**body, "door": hall["north"]}, headers=HEADERS).status_code == 403
 
@@ -239,7 +241,7 @@ def test_access_devices_and_door_staff(app, hall):
     with app.app_context():
         from tracker.events.models import Event
 
-        services.assign_staff(db.session.get(Event, hall["event"]), staff)
+        assign_staff(db.session.get(Event, hall["event"]), staff)
         db.session.commit()
     assert scan(staff_client, hall["south"], code)["verdict"] == "already_checked_in"
 
@@ -285,7 +287,7 @@ def test_a_pairing_code_works_once_and_not_after_expiry(app, hall):
     late = _pair(app, hall["north"])
     with app.app_context():
         device = db.session.execute(
-            select(DoorDevice).where(DoorDevice.pairing_hash == services.sha256(late))
+            select(DoorDevice).where(DoorDevice.pairing_hash == sha256(late))
         ).scalar_one()
         device.pairing_expires_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
@@ -369,7 +371,7 @@ def test_hall_counts_equal_a_recount_after_every_kind_of_door_change(app, client
 
     def counters_and_recount():
         with app.app_context():
-            counts = services.hall_counts(db.session.get(Event, hall["event"]))
+            counts = hall_counts(db.session.get(Event, hall["event"]))
             current = select(func.count(CheckIn.id)).where(CheckIn.event_id == hall["event"], CheckIn.reverted_at.is_(None))
             recount = (db.session.scalar(current), db.session.scalar(current.where(CheckIn.checked_out_at.is_(None))))
             return (counts["present"], counts["inside"]), recount
@@ -392,7 +394,7 @@ def test_hall_counts_equal_a_recount_after_every_kind_of_door_change(app, client
     assert counters_and_recount() == ((2, 2), (2, 2))
     with app.app_context():
         checkin = db.session.execute(select(CheckIn).order_by(CheckIn.id)).scalars().first()
-        services.revert_checkin(checkin, db.session.execute(select(User)).scalars().first())
+        revert_checkin(checkin, db.session.execute(select(User)).scalars().first())
         db.session.commit()
     assert counters_and_recount() == ((1, 1), (1, 1))
     with app.app_context():
@@ -458,7 +460,7 @@ def test_four_doors_scanning_the_same_thousand_tickets_admit_each_exactly_once(a
     app = app_factory()
     with app.app_context():
         event = make_event(hall_capacity=1000)
-        doors = [services.create_door(event, f"Eingang {n}") for n in range(4)]
+        doors = [create_door(event, f"Eingang {n}") for n in range(4)]
         codes = [make_registration(make_invitee(event)).active_ticket.code for _ in range(1000)]
         db.session.commit()
         door_ids = [door.id for door in doors]
@@ -547,4 +549,4 @@ def test_on_postgresql_each_scan_writes_one_statement_or_holds_its_writes_in_a_t
     finally:
         sa_event.remove(engine, "before_cursor_execute", record)
     with app.app_context():
-        assert services.hall_counts(db.session.get(Event, hall["event"]))["present"] == 4
+        assert hall_counts(db.session.get(Event, hall["event"]))["present"] == 4

@@ -4,8 +4,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tracker.checkin import services
+from tracker.checkin.devices import create_door
+from tracker.checkin.door_read import hall_counts
 from tracker.checkin.models import CheckIn
+from tracker.checkin.staff import assign_staff
 from tracker.extensions import db
 
 from .conftest import DESKTOP, PHONE, check_axe, screenshot
@@ -90,23 +92,23 @@ def test_organiser_pairs_a_device_whose_fake_camera_admits_a_real_ticket(live_se
 
     with live_server.app.app_context():
         assert db.session.scalar(select(func.count(CheckIn.id)).where(CheckIn.reverted_at.is_(None))) == 1
-        assert services.hall_counts(db.session.get(type(event), event_id))["present"] == 1
+        assert hall_counts(db.session.get(type(event), event_id))["present"] == 1
 
 
 def test_hand_scanner_keystrokes_search_and_walk_in(live_server, new_page):
     with live_server.app.app_context():
         event = make_event(title="Infotag Digitalisierung", hall_capacity=4)
         staff_group = make_group(event, "Beschäftigte")
-        door = services.create_door(event, "Eingang Süd")
+        door = create_door(event, "Eingang Süd")
         codes = [
             make_registration(make_invitee(event, name=name, group=staff_group)).active_ticket.code
             for name in ("Anna Schmidt", "Berta Schmidtke")
         ]
         stream_guest = make_registration(make_invitee(event, name="Carl Stream"), mode="stream")
         staff = make_user("door", name="Dora Door")
-        services.assign_staff(event, staff)
+        assign_staff(event, staff)
         other = make_event(title="Infotag Mobilität")
-        other_door = services.create_door(other, "Haupteingang")
+        other_door = create_door(other, "Haupteingang")
         db.session.commit()
         door_id, other_door_id = door.id, other_door.id
         stream_code = stream_guest.active_ticket.code

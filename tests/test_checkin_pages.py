@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from tracker.audit.models import AuditEntry
-from tracker.checkin import services
+from tracker.checkin.devices import create_door, start_pairing
 from tracker.checkin.models import CheckIn, Door, DoorDevice
 from tracker.events.models import Event
 from tracker.extensions import db
@@ -53,8 +53,8 @@ def test_door_staff_reach_only_their_own_events(app, client):
     event_id, organiser, staff = _event_and_organiser(app)
     with app.app_context():
         event = db.session.get(Event, event_id)
-        door = services.create_door(event, "Eingang Nord")
-        other_door = services.create_door(make_event(title="Infotag Mobilität"), "Haupteingang")
+        door = create_door(event, "Eingang Nord")
+        other_door = create_door(make_event(title="Infotag Mobilität"), "Haupteingang")
         db.session.commit()
         door_id, other_door_id = door.id, other_door.id
     login(client, organiser)
@@ -77,8 +77,8 @@ def test_door_staff_reach_only_their_own_events(app, client):
 def test_paired_device_lands_on_its_scanner_and_anonymous_visitors_log_in(app):
     event_id, _, _ = _event_and_organiser(app)
     with app.app_context():
-        door = services.create_door(db.session.get(Event, event_id), "Eingang Nord")
-        _, code = services.start_pairing(door, "Handy")
+        door = create_door(db.session.get(Event, event_id), "Eingang Nord")
+        _, code = start_pairing(door, "Handy")
         db.session.commit()
         door_id = door.id
     anonymous = app.test_client()
@@ -96,7 +96,7 @@ def test_organiser_reverts_a_check_in_and_switches_exit_scans_on(app, client):
     event_id, organiser, _ = _event_and_organiser(app)
     with app.app_context():
         event = db.session.get(Event, event_id)
-        door = services.create_door(event, "Eingang Nord")
+        door = create_door(event, "Eingang Nord")
         registration = make_registration(make_invitee(event, name="Erika Mustermann"))
         checkin = CheckIn(event_id=event.id, registration_id=registration.id, door=door)
         db.session.add(checkin)

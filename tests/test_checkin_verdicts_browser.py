@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from tracker.checkin import services
+from tracker.checkin.devices import create_door
+from tracker.checkin.staff import assign_staff
 from tracker.extensions import db
 
 from .conftest import DESKTOP, PHONE, check_axe, screenshot
@@ -22,7 +23,7 @@ def door(live_server):
     with live_server.app.app_context():
         event = make_event(title="2. Infotag Digitalisierung", hall_capacity=10)
         staff_group = make_group(event, "Beschäftigte")
-        door = services.create_door(event, "Eingang Marienplatz")
+        door = create_door(event, "Eingang Marienplatz")
         codes = [
             make_registration(make_invitee(event, name=name, group=staff_group, unit="Referat für Klima- und Umweltschutz"))
             .active_ticket.code
@@ -34,7 +35,7 @@ def door(live_server):
             for group, unit in ((staff_group, "Baureferat"), (None, "Kreisverwaltungsreferat"), (staff_group, "Sozialreferat"))
         ]
         staff = make_user("door", name="Dora Door")
-        services.assign_staff(event, staff)
+        assign_staff(event, staff)
         db.session.commit()
         return {"id": door.id, "codes": codes, "stream": stream_code, "namesakes": namesakes, "staff": staff}
 

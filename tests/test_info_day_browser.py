@@ -14,7 +14,8 @@ import pytest
 import time_machine
 from sqlalchemy import func, select, update
 
-from tracker.checkin import services as checkin
+from tracker.checkin.devices import create_door
+from tracker.checkin.staff import assign_staff
 from tracker.database import utcnow
 from tracker.events.models import Event
 from tracker.extensions import db
@@ -98,8 +99,8 @@ def test_the_second_info_day_fills_the_hall_and_the_figures_add_up(live_server, 
             others += [member.id for member in members[asking:]]
         organiser = make_user("organiser", email="orga@muenchen.example")
         door_staff = make_user("door", name="Dora Door")
-        door = checkin.create_door(event, "Eingang Nord")
-        checkin.assign_staff(event, door_staff)
+        door = create_door(event, "Eingang Nord")
+        assign_staff(event, door_staff)
         db.session.commit()
         event_id, door_id = event.id, door.id
         assert db.session.scalar(select(func.count()).select_from(Invitee).where(Invitee.group_id.is_(None))) == 0

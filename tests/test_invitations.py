@@ -319,16 +319,16 @@ def test_nobody_left_to_invite_is_said_plainly(mail_app, organiser_client):
 def test_a_walk_in_without_an_address_is_never_mailed(mail_app, organiser_client):
     """A guest registered at the door without an e-mail address has a stand-in address that no batch, no resend
     and no page shows or uses; the invitations page leaves them out, the list of invitees says they have none."""
-    from tracker.checkin import services as checkin
+    from tracker.checkin import devices, door_read, walk_ins
     from tracker.events.models import Event
 
     event_id, _group, ids = arrange(mail_app)
     with mail_app.test_request_context():
         event = db.session.get(Event, event_id)
-        door = checkin.create_door(event, "Eingang Nord")
+        door = devices.create_door(event, "Eingang Nord")
         db.session.flush()
-        scanner = checkin.Scanner(door.id, door.name, event.id, event.hall_capacity, False)
-        verdict = checkin.walk_in(scanner, name="Spontan Gast", email=None, invitee_id=None)
+        scanner = door_read.Scanner(door.id, door.name, event.id, event.hall_capacity, False)
+        verdict = walk_ins.walk_in(scanner, name="Spontan Gast", email=None, invitee_id=None)
         db.session.commit()
         walk_in = db.session.scalar(select(Invitee.id).where(Invitee.name == "Spontan Gast"))
         assert verdict.code == "valid" and not db.session.get(Invitee, walk_in).reachable_by_mail

@@ -221,7 +221,7 @@ def test_counters_live_in_redis_when_configured_and_hold_no_secret(app_factory):
 
 def test_the_real_check_in_api_counts_per_paired_device(app_factory):
     """Two paired devices behind one address: one device reaching its limit does not stop the other door."""
-    from tracker.checkin import services as checkin_services
+    from tracker.checkin.devices import complete_pairing, create_door, start_pairing
     from tracker.extensions import db
 
     from .factories import make_event
@@ -229,11 +229,11 @@ def test_the_real_check_in_api_counts_per_paired_device(app_factory):
     app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_CHECKIN="3 per minute")
     with app.app_context():
         event = make_event(starts_in=timedelta(minutes=-10))
-        door = checkin_services.create_door(event, "Eingang Nord")
+        door = create_door(event, "Eingang Nord")
         credentials = []
         for label in ("Handy 1", "Handy 2"):
-            _device, code = checkin_services.start_pairing(door, label)
-            credentials.append(checkin_services.complete_pairing(code)[1])
+            _device, code = start_pairing(door, label)
+            credentials.append(complete_pairing(code)[1])
         db.session.commit()
         door_id = door.id
     first, second = app.test_client(), app.test_client()

@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 
 from tracker.audit.actions import DETAIL_LABELS
 from tracker.audit.models import AuditEntry
-from tracker.checkin import services as checkin_services
+from tracker.checkin.devices import create_door
+from tracker.checkin.staff import assign_staff
+from tracker.dashboard.figures import compute_figures
 from tracker.events.models import Event, GroupCounter
 from tracker.extensions import db
 from tracker.invitees.links import personal_token
 from tracker.invitees.models import Invitee
-from tracker.dashboard.figures import compute_figures
 from tracker.registration.models import Registration
 from tracker.registration.services import Choice, answer
 from tracker.stream.viewers import issue_token
@@ -70,9 +71,9 @@ def held_event(app, client):
             if choice == "cancel":
                 answer(invitee.id, Choice.HALL)
             answer(invitee.id, Choice(choice))
-        door = checkin_services.create_door(event, "Eingang Nord")
+        door = create_door(event, "Eingang Nord")
         staff = make_user("door", name="Doris Tür")
-        checkin_services.assign_staff(event, staff)
+        assign_staff(event, staff)
         codes = [invitee.registration.active_ticket.code for invitee in invitees[:2]]
         viewer = issue_token(event, invitees[4].id)
         anonymous_viewer = issue_token(event)

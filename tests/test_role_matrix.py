@@ -159,11 +159,11 @@ def test_every_role_gets_the_decided_answer_on_every_route(app):
 
 
 def fresh_pairing_code(app, door_id: int) -> str:
-    from tracker.checkin import services as checkin_services
+    from tracker.checkin.devices import start_pairing
     from tracker.checkin.models import Door
 
     with app.app_context():
-        _device, code = checkin_services.start_pairing(db.session.get(Door, door_id), "Matrix")
+        _device, code = start_pairing(db.session.get(Door, door_id), "Matrix")
         db.session.commit()
         return code
 

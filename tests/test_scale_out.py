@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tracker.checkin import services as checkin_services
+from tracker.checkin.devices import complete_pairing, create_door, start_pairing
 from tracker.extensions import db
 from tracker.invitees.links import personal_token
 from tracker.registration.models import Registration
@@ -31,11 +31,11 @@ def arrange(app, capacity: int, people: int):
     with app.test_request_context():
         event = make_event("Infotag Skalierung", hall_capacity=capacity, starts_in=timedelta(minutes=-10))
         tokens = [personal_token(make_invitee(event)) for _ in range(people)]
-        door = checkin_services.create_door(event, "Eingang Nord")
+        door = create_door(event, "Eingang Nord")
         credentials = []
         for label in ("Tablet A", "Tablet B"):
-            _device, code = checkin_services.start_pairing(door, label)
-            credentials.append(checkin_services.complete_pairing(code)[1])
+            _device, code = start_pairing(door, label)
+            credentials.append(complete_pairing(code)[1])
         db.session.commit()
         return event.id, door.id, tokens, credentials
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.audit.models import AuditEntry
-from tracker.checkin import services as checkin
+from tracker.checkin.devices import create_door
 from tracker.database import utcnow
 from tracker.events.models import Event, Group
 from tracker.extensions import db
@@ -201,7 +201,7 @@ def test_the_door_gives_no_seat_held_for_another_group(app, client):
     with app.app_context():
         event = make_event(hall_capacity=2, quota_release_at=utcnow() + LATER)
         council = make_group(event, "Stadtrat", reserved_seats=1)
-        door = checkin.create_door(event, "Eingang Nord")
+        door = create_door(event, "Eingang Nord")
         make_registration(make_invitee(event))
         outsider = make_registration(make_invitee(event), mode="stream").active_ticket.code
         member = make_registration(make_invitee(event, group=council), mode="stream").active_ticket.code

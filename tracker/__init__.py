@@ -59,7 +59,8 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.admin import bp as admin_bp
     from .accounts.views import bp as accounts_bp
     from .audit.views import bp as audit_bp
-    from .checkin.views import bp as checkin_bp
+    from .checkin import api, door_pages, views  # noqa: F401  (their routes are on checkin.bp)
+    from .checkin import bp as checkin_bp
     from .dashboard.views import bp as dashboard_bp
     from .events.views import bp as events_bp
     from .invitees.views import bp as invitees_bp

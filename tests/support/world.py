@@ -2,8 +2,9 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from tracker.checkin import services as checkin_services
+from tracker.checkin.devices import create_door, start_pairing
 from tracker.checkin.models import CheckIn
+from tracker.checkin.staff import assign_staff
 from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.invitees.links import personal_token
@@ -31,11 +32,11 @@ def build_world(app) -> World:
         invitee = make_invitee(event, name="Anna Gast", email="anna.gast@muenchen.example", group=group)
         answer(invitee.id, Choice.HALL)
         users = {role: make_user(role) for role in ("door", "organiser", "admin")}
-        door = checkin_services.create_door(event, "Eingang Nord")
-        other_door = checkin_services.create_door(other, "Eingang Süd")
-        device, _code = checkin_services.start_pairing(door, "Tablet")
-        _pending, pairing_code = checkin_services.start_pairing(door, "Handy")
-        checkin_services.assign_staff(event, users["door"])
+        door = create_door(event, "Eingang Nord")
+        other_door = create_door(other, "Eingang Süd")
+        device, _code = start_pairing(door, "Tablet")
+        _pending, pairing_code = start_pairing(door, "Handy")
+        assign_staff(event, users["door"])
         checkin = CheckIn(event_id=event.id, registration_id=invitee.registration.id, door_id=door.id)
         pending = PendingImport(
             event_id=event.id, user_id=users["organiser"].id, filename="liste.csv", data=b"name;email\n",

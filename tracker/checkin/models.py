@@ -46,6 +46,11 @@ class DoorDevice(db.Model):
 
     door: Mapped[Door] = relationship()
 
+    @property
+    def event_id(self) -> int:
+        """The event of the device's door (so that tracker.web.child_or_404 can check a device)."""
+        return self.door.event_id
+
 
 class CheckIn(db.Model):
     """One admitted registration; the partial unique index allows at most one that is not reverted."""

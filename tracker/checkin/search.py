@@ -8,7 +8,7 @@ from ..extensions import db
 from ..invitees.models import Invitee
 from ..registration.models import Mode, Registration, Status
 from .models import CheckIn
-from .services import time_of_day
+from .verdicts import time_of_day
 
 SEARCH_LIMIT = 20
 

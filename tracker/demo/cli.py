@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from ..accounts.models import Role
 from ..accounts.services import find_user
-from ..checkin.services import doors_of, events_for_door_staff
+from ..checkin.devices import doors_of
+from ..checkin.staff import events_for_door_staff
 from ..events.models import Event
 from ..extensions import db
 from ..invitees.models import Invitee

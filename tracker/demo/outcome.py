@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert
 
 from ..checkin.models import CheckIn, Door
-from ..checkin.services import create_door
+from ..checkin.devices import create_door
 from ..events.models import Event
 from ..extensions import db
 from ..invitees.models import Invitee

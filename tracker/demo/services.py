@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from ..accounts.models import Role, User
 from ..accounts.services import create_user, find_user
 from ..audit.services import record
-from ..checkin.services import assign_staff, create_door
+from ..checkin.devices import create_door
+from ..checkin.staff import assign_staff
 from ..events.models import Event, Group
 from ..extensions import db
 from ..invitees.models import Invitee, InviteeSource
