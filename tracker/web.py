@@ -7,6 +7,7 @@ and nowhere else.
 from functools import wraps
 
 from flask import abort, g
+from sqlalchemy import select
 
 from .accounts.access import organiser_required
 from .events.models import Event
@@ -34,3 +35,8 @@ def child_or_404(model, child_id: int, event: Event):
     if child is None or child.event_id != event.id:
         abort(404)
     return child
+
+
+def events_by_id(ids) -> dict[int, Event]:
+    """The events with these ids that still exist, by id: for a page across events that names them."""
+    return {event.id: event for event in db.session.scalars(select(Event).where(Event.id.in_(ids)))}

@@ -12,6 +12,7 @@ from ..database import utcnow
 from ..navigation import event_tab
 from ..registration.seats import reservations_held
 from ..registration.views import flash_promoted
+from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from . import services
 from .forms import ConfirmForm, EventForm, GroupForm
 from .models import Event, Group

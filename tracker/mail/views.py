@@ -16,6 +16,7 @@ from ..extensions import db
 from ..i18n import safe_next
 from ..invitees.models import Invitee
 from ..navigation import event_tab
+from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from . import invitations, outbox
 from .forms import InvitationTextForm
 from .invitations import BatchError, InvitationState

@@ -18,6 +18,7 @@ from ..invitees.models import Invitee
 from ..navigation import event_tab
 from ..events.models import Event
 from ..tickets.qr import qr_svg
+from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from . import self_registration, services
 from .forms import AnswerForm, ButtonForm, ControlForm, DeadlineForm, SelfRegistrationForm
 from .models import Mode, Status
