@@ -19,7 +19,7 @@ from ..navigation import event_tab
 from ..events.models import Event
 from ..tickets.qr import qr_svg
 from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
-from . import self_registration, services
+from . import mails, self_registration, services
 from .forms import AnswerForm, ButtonForm, ControlForm, DeadlineForm, SelfRegistrationForm
 from .models import Mode, Status
 from .services import AnswerRefused, Choice, Phase
@@ -150,7 +150,7 @@ def ticket(invitee: Invitee, token: str):
 @personal_link_view
 def calendar(invitee: Invitee, token: str):
     return Response(
-        services.calendar_file(invitee),
+        mails.calendar_file(invitee),
         mimetype="text/calendar",
         headers={"Content-Disposition": 'attachment; filename="infotag.ics"'},
     )
