@@ -14,12 +14,13 @@ from sqlalchemy.orm import contains_eager, joinedload
 from ..audit.services import record
 from ..database import lock_row, utcnow
 from ..events.models import Event, Group
+from ..events.services import on_seat_change
 from ..extensions import db
 from ..invitees.models import Invitee
 from ..tickets.codes import new_ticket_code
 from .mails import queue_confirmation, queue_promotion
 from .models import ACTIVE_STATUSES, Mode, Registration, Status, Ticket
-from .seats import HallSeats, reservations_held
+from .seats import HallSeats
 
 
 class Choice(StrEnum):
@@ -263,8 +264,10 @@ def reopen_registration(event_id: int) -> Event:
     return event
 
 
+@on_seat_change
 def promote_waiting(event_id: int) -> list[Registration]:
-    """Fill free hall seats from the waiting list now, e.g. after more capacity or the quota release."""
+    """Fill free hall seats from the waiting list now, e.g. after more capacity or the quota release (and after every
+    event or group change that can free seats: tracker.events.services.on_seat_change)."""
     event = lock_row(Event, event_id)
     promoted = fill_freed_seats(event)
     if promoted:
@@ -330,7 +333,7 @@ def summary(event: Event, now: datetime | None = None) -> Summary:
         waiting=counts.get((Status.WAITING, Mode.HALL), 0),
         declined=sum(n for (status, _), n in counts.items() if status == Status.DECLINED),
         cancelled=sum(n for (status, _), n in counts.items() if status == Status.CANCELLED),
-        reservations_held=reservations_held(event, now),
+        reservations_held=event.reservations_held(now),
         groups=[GroupSeats(g.name, g.reserved_seats, g.max_seats, seats.used[g.id], g.waiting_priority)
                 for g in event.groups],
     )
