@@ -265,7 +265,7 @@ def test_administrator_manages_accounts_in_the_browser(live_server, new_page):
         screenshot(page, f"trust-event-log-{name}")
 
 
-def test_every_recorded_action_has_a_label():
+def test_every_recorded_action_has_a_label(app):
     """Each action code the code records (literal or built from a batch kind or an account change) has a label."""
     from pathlib import Path
     import re
@@ -282,7 +282,7 @@ def test_every_recorded_action_has_a_label():
     assert codes == set(ACTION_LABELS)
 
 
-def test_every_recorded_detail_has_a_label():
+def test_every_recorded_detail_has_a_label(app):
     """Each keyword the code records as a detail has a label; `**details` are checked where they are made."""
     import ast
     from pathlib import Path

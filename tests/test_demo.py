@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from tracker.accounts.models import User
 from tracker.database import utcnow
 from tracker.checkin.models import Door
-from tracker.demo.services import BERLIN, DEMO_ACCOUNTS, load_demo, next_date, weekday_from
+from tracker.demo.builders import BERLIN, next_date, weekday_from
+from tracker.demo.services import DEMO_ACCOUNTS, load_demo
 from tracker.events.models import Event
 from tracker.extensions import db
 from tracker.invitees.models import Invitee

@@ -13,7 +13,8 @@ from tracker.invitees.models import Invitee
 from tracker.mail.models import OutboxMail
 from tracker.registration import services
 from tracker.registration.models import Registration
-from tracker.registration.seats import HallSeats, free_seats_for, taken_seats
+from tracker.events.services import taken_seats
+from tracker.registration.seats import HallSeats, free_seats_for
 from tracker.registration.services import Choice
 
 from .conftest import login

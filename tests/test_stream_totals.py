@@ -12,7 +12,7 @@ from tracker.extensions import db
 from tracker.stream.figures import GroupFigures, fold_minutes, stream_figures
 from tracker.stream.models import MinuteTotal, ViewerMinute, ViewerTotal
 from tracker.stream.presence import minutes_insert
-from tracker.privacy.figures import purged_figures
+from tracker.dashboard.snapshots import purged_figures
 from tracker.privacy.services import purge_event
 from tracker.stream.services import replace_minutes_by_snapshot
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from ..audit.services import record
 from ..extensions import db
+from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from .access import admin_required
 from .forms import ROLE_CHOICES, ActiveForm, NewUserForm, PasswordResetForm, RoleForm
 from .models import User

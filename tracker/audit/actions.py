@@ -1,129 +1,41 @@
-"""What each audit action code and the details recorded with it mean, in words for the log's readers."""
+"""What each audit action code and the details recorded with it mean, in words for the log's readers.
+
+The labels are a registry: each area adds those of its own entries with audit_labels(...) at import time of its
+views module, so this module imports no area.
+"""
+from collections.abc import Mapping
 from datetime import datetime
 
 from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from wtforms import SubmitField
 from wtforms.fields.core import UnboundField
 
-from ..accounts.forms import ROLE_CHOICES
-from ..events.forms import EventForm, GroupForm
-from ..invitees.forms import InviteeForm
-from ..mail.invitations import INVITATION_STATE_LABELS
-
 #: Every action code that `tracker.audit.services.record` is called with, and its label.
-ACTION_LABELS = {
-    "checkin.checkout_setting": _l("Exit scans switched on or off"),
-    "checkin.device_paired": _l("Door device paired"),
-    "checkin.device_revoked": _l("Door device revoked"),
-    "checkin.door_created": _l("Door created"),
-    "checkin.moved_to_hall": _l("Moved to the hall at the door"),
-    "checkin.pairing_started": _l("Device pairing started"),
-    "checkin.reverted": _l("Check-in reverted"),
-    "checkin.staff_assigned": _l("Door staff assigned"),
-    "checkin.staff_unassigned": _l("Door staff removed"),
-    "checkin.undone": _l("Check-in undone at the door"),
-    "checkin.walk_in": _l("Walk-in registered at the door"),
-    "demo.loaded": _l("Demo data loaded"),
-    "event.copied": _l("Event copied"),
-    "event.created": _l("Event created"),
-    "event.deleted": _l("Event deleted"),
-    "event.updated": _l("Event changed"),
-    "export.attendance": _l("Attendance list exported"),
-    "export.figures": _l("Figures exported"),
-    "group.created": _l("Group created"),
-    "group.deleted": _l("Group deleted"),
-    "group.updated": _l("Group changed"),
-    "invitations.invitation_batch_finished": _l("Invitations queued"),
-    "invitations.invitation_batch_started": _l("Invitations started"),
-    "invitations.reminder_batch_finished": _l("Reminders queued"),
-    "invitations.reminder_batch_started": _l("Reminders started"),
-    "invitations.resent": _l("Invitation sent again"),
-    "invitations.text_changed": _l("Invitation text changed"),
-    "invitee.added": _l("Invitee added"),
-    "invitee.removed": _l("Invitee removed"),
-    "invitee.updated": _l("Invitee changed"),
-    "invitees.imported": _l("Invitee list imported"),
-    "mail.requeued": _l("Mail queued again"),
-    "privacy.erased": _l("Personal data erased"),
-    "privacy.purged": _l("Personal data deleted after the retention period"),
-    "registration.closed": _l("Registration closed"),
-    "registration.deadline_changed": _l("Registration deadline changed"),
-    "registration.promoted": _l("Moved up from the waiting list"),
-    "registration.reopened": _l("Registration reopened"),
-    "report.pdf_downloaded": _l("Report downloaded as PDF"),
-    "users.created": _l("User account created"),
-    "users.deactivated": _l("User account deactivated"),
-    "users.password_reset": _l("Password reset"),
-    "users.reactivated": _l("User account reactivated"),
-    "users.role_changed": _l("Role changed"),
-    "users.sessions_ended": _l("All sessions ended"),
-}
-
-
-def action_label(code: str) -> str:
-    """The label of an action code; the code itself for one recorded by an older version."""
-    label = ACTION_LABELS.get(code)
-    return str(label) if label is not None else code
-
-
-#: Every key of the details that `record` is called with, and its label.
-DETAIL_LABELS = {
-    "account_id": _l("Account no."),
-    "active": _l("Active"),
-    "batch_id": _l("Mail batch no."),
-    "before": _l("Before"),
-    "changes": _l("Changes"),
-    "checkin_id": _l("Check-in no."),
-    "checkins": _l("Check-ins"),
-    "cleaned_values": _l("Values cleaned on import"),
-    "count": _l("Invitees imported"),
-    "deleted_event_id": _l("Event no."),
-    "device_id": _l("Device no."),
-    "door_id": _l("Door no."),
-    "enabled": _l("Switched on"),
-    "event_ids": _l("Events no."),
-    "fields": _l("Changed fields"),
-    "format": _l("Format"),
-    "group_id": _l("Group no."),
-    "groups": _l("Groups"),
-    "invitee_id": _l("Invitee no."),
-    "invitees": _l("Invitees"),
-    "length": _l("Characters"),
-    "mail_id": _l("Mail no."),
-    "mapped_group_values": _l("Group values assigned"),
-    "max_seats": _l("Group maximum"),
-    "name": _l("Name"),
-    "new": _l("New"),
-    "old": _l("Previously"),
-    "outbox_mails": _l("Mails"),
-    "pending_imports": _l("Unfinished imports"),
-    "previous_state": _l("Invitation state before"),
-    "queued": _l("Mails queued"),
-    "registration_id": _l("Registration no."),
-    "registrations": _l("Registrations"),
-    "reserved_seats": _l("Reserved seats in the hall"),
-    "role": _l("Role"),
-    "scan_attempts": _l("Scans"),
-    "scope": _l("Recipients"),
-    "skipped_rows": _l("Rows skipped"),
-    "source_event_id": _l("Copied from event no."),
-    "staff_user_id": _l("Door staff account no."),
-    "tickets": _l("Tickets"),
-    "title": _l("Title"),
-    "total": _l("Recipients in all"),
-    "viewer_minutes": _l("Viewer minutes"),
-}
-
+ACTION_LABELS: dict[str, object] = {}
+#: Every key of the details that `record` is called with, and its label; the two below are shown by this module.
+DETAIL_LABELS: dict[str, object] = {"changes": _l("Changes"), "fields": _l("Changed fields")}
 #: Labels of the codes that some details hold, by detail key.
-VALUE_LABELS = {
-    "role": dict(ROLE_CHOICES),
-    "previous_state": INVITATION_STATE_LABELS,
-    "scope": {"all": _l("Everybody due"), "group": _l("One group"), "selected": _l("Selected invitees")},
-    "before": {"waiting/hall": _l("Waiting list"), "confirmed/stream": _l("Livestream")},
-}
+VALUE_LABELS: dict[str, dict] = {}
+#: Labels of the field names that "changes" and "fields" name.
+FIELD_LABELS: dict[str, object] = {}
 
 
-def _form_labels(*forms) -> dict:
+def audit_labels(*, actions: Mapping = {}, details: Mapping = {}, values: Mapping = {}, fields: Mapping = {}) -> None:
+    """Register the labels of an area's audit entries (call at import time): its action codes, its detail keys,
+    the codes that a detail holds (by key) and the field names that its changes name.
+
+    A name that two areas share must have the same label in both; a different one is an error.
+    """
+    for registry, labels in (
+        (ACTION_LABELS, actions), (DETAIL_LABELS, details), (VALUE_LABELS, values), (FIELD_LABELS, fields)
+    ):
+        clashes = sorted(name for name, label in labels.items() if name in registry and str(registry[name]) != str(label))
+        if clashes:
+            raise ValueError(f"audit labels given twice, differently: {', '.join(clashes)}")
+        registry.update(labels)
+
+
+def form_labels(*forms) -> dict:
     """The labels of the forms' fields, by field name (the names that changes and changed fields name)."""
     labels = {}
     for form in forms:
@@ -133,8 +45,10 @@ def _form_labels(*forms) -> dict:
     return labels
 
 
-#: Labels of the fields that the changes of an event or a group and the changed fields of an invitee name.
-FIELD_LABELS = {**_form_labels(EventForm, GroupForm, InviteeForm), "group": _l("Group")}
+def action_label(code: str) -> str:
+    """The label of an action code; the code itself for one recorded by an older version."""
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else code
 
 
 def detail_label(key: str) -> str:
@@ -181,3 +95,4 @@ def _plain(value) -> str:
             return format_datetime(moment, "short")
     text = str(value)
     return text if len(text) <= SHOWN_TEXT_LENGTH else text[: SHOWN_TEXT_LENGTH - 1].rstrip() + "…"
+

@@ -1,12 +1,10 @@
 """The audit log: per event for organisers (tab "Protokoll"), across all events for administrators."""
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
-from ..accounts.access import admin_required, organiser_required
-from ..events.models import Event
-from ..extensions import db
+from ..accounts.access import admin_required
 from ..navigation import event_tab
-from ..web import paginate
+from ..web import event_view, events_by_id, paginate
 from .actions import action_label, detail_label, detail_value
 from .forms import AuditFilterForm
 from .services import entries_query, known_actions
@@ -33,9 +31,8 @@ def _filtered_page(event_id: int | None):
 
 
 @bp.get("/events/<int:event_id>/log")
-@organiser_required
-def event_log(event_id: int):
-    event = db.session.get(Event, event_id) or abort(404)
+@event_view
+def event_log(event):
     form, page, links = _filtered_page(event.id)
     return render_template("audit/event_log.html", event=event, form=form, page=page, links=links)
 
@@ -44,5 +41,5 @@ def event_log(event_id: int):
 @admin_required
 def global_log():
     form, page, links = _filtered_page(None)
-    events = {event.id: event for event in db.session.query(Event).filter(Event.id.in_({e.event_id for e in page.items if e.event_id}))}
+    events = events_by_id({entry.event_id for entry in page.items if entry.event_id})
     return render_template("audit/global_log.html", form=form, page=page, links=links, events=events)

@@ -11,6 +11,7 @@ from ..events.models import Event
 from ..extensions import db
 from ..navigation import event_tab
 from ..web import child_or_404, event_view
+from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from . import bp, corrections, devices, staff
 from .door_read import hall_counts
 from .forms import ActionForm, CheckoutForm, DoorForm, PairingForm, StaffForm

@@ -21,10 +21,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..database import utcnow
 from ..events.models import Event
 from ..extensions import db
-from ..privacy.figures import purged_figures
 from ..redis_client import redis_client
 from .figures import EventFigures, compute_figures
 from .models import FigureCache
+from .snapshots import purged_figures
 
 #: Seconds between two computations of an event's figures (and between two polls of a dashboard).
 DEFAULT_REFRESH_SECONDS = 2

@@ -13,6 +13,7 @@ from ..events.services import local_to_utc, utc_to_local
 from ..events.views import event_or_404, form_page
 from ..extensions import db
 from ..navigation import event_tab
+from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from . import exports
 from .cache import current_figures, refresh_seconds
 from .charts import event_charts

@@ -12,7 +12,9 @@ from ..events.models import Event
 from ..extensions import db
 from ..invitees.models import Invitee
 from ..registration.models import Registration
-from .services import BERLIN, DEMO_ACCOUNTS, database_is_empty, demo_accounts_exist, load_demo
+from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
+from .builders import BERLIN
+from .services import DEMO_ACCOUNTS, database_is_empty, demo_accounts_exist, load_demo
 
 demo_cli = AppGroup("demo", help="Demo data for trying the tracker out.")
 

@@ -1,4 +1,4 @@
-"""Word lists for the synthetic demo invitees: common German names and the city's units."""
+"""The seed's texts and word lists: the info day's description and agenda, common German names, the city's units."""
 
 FIRST_NAMES = (
     "Alexander", "Andrea", "Andreas", "Anna", "Barbara", "Bernd", "Birgit", "Christian", "Christina", "Claudia",
@@ -45,3 +45,30 @@ SPEAKER_ORGANISATIONS = (
 
 CITY_DOMAIN = "muenchen.example"
 COUNCIL_DOMAIN = "stadtrat.muenchen.example"
+
+DESCRIPTION = (
+    "Welche Rahmenbedingungen sind wichtig? Was können wir von anderen Organisationen lernen? "
+    "Welche Maßnahmen sind erfolgsrelevant?\n\n"
+    "Der IT-Referent lädt den Stadtrat, die Leitungen der Referate und Eigenbetriebe sowie interessierte "
+    "Kolleginnen und Kollegen der Landeshauptstadt München ein, diese Themen gemeinsam mit Speakern von ADAC, "
+    "BMW, UnternehmerTUM, Siemens, IHK und Münchener Rück zu diskutieren. Motto: „München. Digital. Erleben.“\n\n"
+    "Die Plätze im Sitzungssaal sind begrenzt; alle Vorträge werden im Livestream übertragen."
+)
+
+AGENDA = "\n".join((
+    "09:30 Begrüßung durch den IT-Referenten",
+    "09:45 Ergebnisse des 1. Futurcamps der Stadtverwaltung",
+    "10:15 ADAC: Digitalisierung – Silos abbauen und Kultur verändern",
+    "10:45 BMW",
+    "11:15 Pause",
+    "11:30 UnternehmerTUM",
+    "12:00 Siemens",
+    "12:25 IHK für München und Oberbayern",
+    "12:50 Münchener Rück",
+    "13:15 Diskussion",
+    "13:45 Ende",
+))
+
+
+#: The doors of both info days.
+DOORS = ("Eingang Marienplatz", "Eingang Landschaftstraße")

@@ -17,10 +17,8 @@ from ..extensions import db
 from ..invitees.models import Invitee
 from ..registration.models import Mode, Registration, Status
 from ..stream.models import ViewerMinute
-from .services import (
-    AGENDA, DESCRIPTION, DOORS, DemoContext, add_groups, add_people, add_registration, add_speakers, berlin_time,
-    data, weekday_from,
-)
+from . import data
+from .builders import DemoContext, add_groups, add_people, add_registration, add_speakers, berlin_time, weekday_from
 
 #: Per group: (hall seats confirmed, of them checked in, declined, not answered); the staff also register online.
 HALL_PLAN = {
@@ -42,8 +40,8 @@ def finished_info_day(ctx: DemoContext) -> Event:
     starts_at, ends_at = berlin_time(day, 9, 30), berlin_time(day, 13, 45)
     event = Event(
         title="1. Infotag Digitalisierung",
-        description=DESCRIPTION,
-        agenda=AGENDA,
+        description=data.DESCRIPTION,
+        agenda=data.AGENDA,
         starts_at=starts_at,
         ends_at=ends_at,
         venue="Sitzungssaal, Rathaus, Marienplatz 8, München",
@@ -72,7 +70,7 @@ def finished_info_day(ctx: DemoContext) -> Event:
                                    data.DEPARTMENTS + data.MUNICIPAL_COMPANIES, data.CITY_DOMAIN),
     }
     db.session.flush()
-    doors = [create_door(event, name) for name in DOORS]
+    doors = [create_door(event, name) for name in data.DOORS]
     _Outcome(ctx.rng, event, doors).play(people)
     db.session.flush()
     return event

@@ -88,6 +88,10 @@ class Event(db.Model):
         """The seats nobody reserved, open to everybody."""
         return max(0, self.hall_capacity - self.reserved_seats)
 
+    def reservations_held(self, now: datetime) -> bool:
+        """Reserved seats stay with their group until the release moment (for good when none is set)."""
+        return self.quota_release_at is None or now < self.quota_release_at
+
     @property
     def allowed_domains(self) -> list[str]:
         return [d.strip().lower().lstrip("@") for d in self.self_registration_domains.split(",") if d.strip()]

@@ -1,4 +1,5 @@
 """Events and their groups: local times, seat quotas under the event's row lock, audit."""
+from collections.abc import Callable
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -7,10 +8,7 @@ from sqlalchemy import func, select
 from ..audit.services import record
 from ..database import lock_row, utcnow
 from ..extensions import db
-from ..registration.models import Registration
-from ..registration.seats import HallSeats, taken_seats
-from ..registration.services import promote_waiting
-from .models import Event, Group
+from .models import Event, Group, GroupCounter
 
 #: Event columns the organiser form edits, in the order they are audited.
 EDITABLE_FIELDS = (
@@ -23,6 +21,22 @@ EDITABLE_FIELDS = (
 
 #: Event columns whose change can free hall seats for the waiting list.
 SEAT_FIELDS = {"hall_capacity", "quota_release_at"}
+
+#: Called with the event's id after every change here that can free hall seats (a larger hall, the release moved, a
+#: group changed or deleted), in the same transaction, under the event's row lock; each returns the registrations
+#: it seated. The waiting list (tracker.registration.services.promote_waiting) registers itself.
+SEAT_CHANGE_HOOKS: list[Callable[[int], list]] = []
+
+
+def on_seat_change(hook: Callable[[int], list]) -> Callable[[int], list]:
+    """Register a hook to run after every event or group change that can free hall seats (at import time)."""
+    SEAT_CHANGE_HOOKS.append(hook)
+    return hook
+
+
+def _seats_changed(event_id: int) -> list:
+    """Run the seat-change hooks; the registrations they seated."""
+    return [seated for hook in SEAT_CHANGE_HOOKS for seated in hook(event_id)]
 
 
 class MaximumError(ValueError):
@@ -72,6 +86,14 @@ def reserved_seats_sum(event_id: int, without_group_id: int | None = None) -> in
     return db.session.execute(query).scalar_one()
 
 
+def taken_seats(event_id: int, group_id: int | None = None) -> int:
+    """Hall seats held by confirmed registrations (of one group), from the event's group counters."""
+    query = select(func.coalesce(func.sum(GroupCounter.hall), 0)).where(GroupCounter.event_id == event_id)
+    if group_id is not None:
+        query = query.where(GroupCounter.group_key == group_id)
+    return db.session.execute(query).scalar_one()
+
+
 def create_event(values: dict) -> Event:
     """A new event from the form's values (times already in UTC)."""
     event = Event(**values)
@@ -81,7 +103,7 @@ def create_event(values: dict) -> Event:
     return event
 
 
-def update_event(event_id: int, values: dict) -> list[Registration]:
+def update_event(event_id: int, values: dict) -> list:
     """Change an event; a lower hall capacity must still hold the reserved and the confirmed seats.
 
     Returns the waiting registrations that a larger hall or the release seated."""
@@ -100,7 +122,7 @@ def update_event(event_id: int, values: dict) -> list[Registration]:
             setattr(event, name, new)
     if changed:
         record("event.updated", event_id=event.id, changes=changed)
-    return promote_waiting(event.id) if changed.keys() & SEAT_FIELDS else []
+    return _seats_changed(event.id) if changed.keys() & SEAT_FIELDS else []
 
 
 def delete_event(event: Event) -> None:
@@ -109,7 +131,7 @@ def delete_event(event: Event) -> None:
     db.session.delete(event)
 
 
-def save_group(event_id: int, values: dict, group: Group | None = None) -> list[Registration]:
+def save_group(event_id: int, values: dict, group: Group | None = None) -> list:
     """Add a group or change one; the reserved seats of all groups must fit into the hall, and a group maximum
     must hold the seats the group already has.
 
@@ -120,7 +142,7 @@ def save_group(event_id: int, values: dict, group: Group | None = None) -> list[
     if others + reserved > event.hall_capacity:
         raise QuotaError(event.hall_capacity, others + reserved)
     maximum = values.get("max_seats")
-    used = HallSeats.load(event).used[group.id] if group is not None and maximum is not None else 0
+    used = taken_seats(event_id, group.id) if group is not None and maximum is not None else 0
     if maximum is not None and maximum < used:
         raise MaximumError(used)
     if group is None:
@@ -136,7 +158,7 @@ def save_group(event_id: int, values: dict, group: Group | None = None) -> list[
         if changed:
             record("group.updated", event_id=event_id, group_id=group.id, changes=changed)
     db.session.flush()
-    return promote_waiting(event_id)
+    return _seats_changed(event_id)
 
 
 def group_name_taken(event_id: int, name: str, without_group_id: int | None = None) -> bool:
@@ -146,14 +168,14 @@ def group_name_taken(event_id: int, name: str, without_group_id: int | None = No
     return db.session.execute(query).first() is not None
 
 
-def delete_group(group: Group) -> list[Registration]:
+def delete_group(group: Group) -> list:
     """Remove a group; its invitees stay on the list without a group. Returns the waiting registrations that
     the group's freed reservation seated."""
     event_id = group.event_id
     record("group.deleted", event_id=event_id, group_id=group.id, name=group.name)
     db.session.delete(group)
     db.session.flush()
-    return promote_waiting(event_id)
+    return _seats_changed(event_id)
 
 
 def _audit_value(value):

@@ -10,8 +10,7 @@ from ..invitees.models import Invitee
 from ..invitees.services import invitee_count
 from ..database import utcnow
 from ..navigation import event_tab
-from ..registration.seats import reservations_held
-from ..registration.views import flash_promoted
+from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from . import services
 from .forms import ConfirmForm, EventForm, GroupForm
 from .models import Event, Group
@@ -51,6 +50,13 @@ def form_data(event: Event) -> dict:
     for name in TIME_FIELDS:
         data[name] = services.utc_to_local(data[name], event.timezone)
     return data
+
+
+def flash_promoted(promoted: list) -> None:
+    """Tell the organiser how many waiting people a change seated (nothing when nobody)."""
+    if promoted:
+        flash(ngettext("%(num)s person moved up from the waiting list.",
+                       "%(num)s people moved up from the waiting list.", len(promoted)), "success")
 
 
 def quota_message(error: services.QuotaError) -> str:
@@ -173,7 +179,7 @@ def groups(event_id: int):
     if _save_group(event, form, None):
         flash(_("The group “%(name)s” has been added.", name=form.name.data), "success")
         return redirect(url_for("events.groups", event_id=event.id))
-    held = reservations_held(event, utcnow())
+    held = event.reservations_held(utcnow())
     return form_page("events/groups.html", form, event=event, counts=_group_counts(event.id), held=held)
 
 

@@ -11,6 +11,7 @@ from ..events.views import event_or_404, form_page
 from ..extensions import db
 from ..navigation import event_tab
 from ..web import paginate
+from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from . import imports, preview as listing, services
 from .forms import ImportForm, InviteeForm, SearchForm
 from .messages import file_error_message

@@ -17,6 +17,7 @@ from ..i18n import safe_next
 from ..invitees.models import Invitee
 from ..navigation import event_tab
 from ..web import query_number
+from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from . import invitations, outbox
 from .forms import InvitationTextForm
 from .invitations import BatchError, InvitationState

@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from ..audit.services import record
 from ..checkin.models import CheckIn, ScanAttempt
+from ..dashboard.snapshots import take_snapshot
 from ..database import lock_row
 from ..events.models import Event, GroupCounter
 from ..extensions import db
@@ -17,7 +18,6 @@ from ..registration.models import ACTIVE_STATUSES, Registration, Status, Ticket
 from ..registration.services import AnswerRefused, Choice, answer
 from ..stream.models import ViewerMinute
 from ..stream.services import replace_minutes_by_snapshot
-from .figures import take_snapshot
 
 #: Keys of a stored door answer that name a person; removed when that person's data is erased.
 PERSONAL_ANSWER_KEYS = ("name", "unit", "email")

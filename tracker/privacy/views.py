@@ -9,6 +9,7 @@ from .. import limits
 from ..database import utcnow
 from ..extensions import db
 from ..invitees.links import find_by_token
+from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from .forms import ErasureForm
 from .services import erase_invitee, export_invitee, retention_days
 

@@ -23,11 +23,6 @@ from .models import Registration, Status
 _LIMITS = "limits"
 
 
-def reservations_held(event: Event, now: datetime) -> bool:
-    """Reserved seats stay with their group until the release moment (for good when none is set)."""
-    return event.quota_release_at is None or now < event.quota_release_at
-
-
 @dataclass
 class HallSeats:
     """Seat usage of one event, read under the event's row lock and updated as seats are given."""
@@ -55,7 +50,7 @@ class HallSeats:
             )
             .group_by(Invitee.group_id, Registration.status)
         )
-        reserved = Group.reserved_seats if reservations_held(event, now or utcnow()) else null()
+        reserved = Group.reserved_seats if event.reservations_held(now or utcnow()) else null()
         limits = select(Group.id, literal(_LIMITS), reserved, Group.max_seats).where(
             Group.event_id == event.id, reserved.is_not(None) | Group.max_seats.is_not(None)
         )
@@ -111,11 +106,3 @@ def free_seats_for(event: Event, group_id: int | None, now: datetime | None = No
     """Hall seats a person of this group (None: no group) could take right now."""
     return HallSeats.load(event, now).free_for(group_id)
 
-
-def taken_seats(event_id: int) -> int:
-    """Hall seats held by confirmed registrations."""
-    return db.session.scalar(
-        select(func.count()).select_from(Registration).where(
-            Registration.event_id == event_id, Registration.holds_hall_seat
-        )
-    )

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_date, format_time, get_locale
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
@@ -17,8 +16,10 @@ from ..invitees.links import find_by_token, personal_token, personal_url
 from ..invitees.models import Invitee
 from ..navigation import event_tab
 from ..events.models import Event
+from ..events.views import flash_promoted
 from ..tickets.qr import qr_svg
-from . import self_registration, services
+from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
+from . import mails, self_registration, services
 from .forms import AnswerForm, ButtonForm, ControlForm, DeadlineForm, SelfRegistrationForm
 from .models import Mode, Status
 from .services import AnswerRefused, Choice, Phase
@@ -149,7 +150,7 @@ def ticket(invitee: Invitee, token: str):
 @personal_link_view
 def calendar(invitee: Invitee, token: str):
     return Response(
-        services.calendar_file(invitee),
+        mails.calendar_file(invitee),
         mimetype="text/calendar",
         headers={"Content-Disposition": 'attachment; filename="infotag.ics"'},
     )
@@ -281,13 +282,6 @@ def manage_promote(event_id: int):
     else:
         flash(_("Nobody moved up: there is no free seat for the people waiting."), "info")
     return redirect(url_for(".manage", event_id=event.id))
-
-
-def flash_promoted(promoted: list) -> None:
-    """Tell the organiser how many waiting people a change seated (nothing when nobody)."""
-    if promoted:
-        flash(ngettext("%(num)s person moved up from the waiting list.",
-                       "%(num)s people moved up from the waiting list.", len(promoted)), "success")
 
 
 @bp.post("/events/<int:event_id>/registration/deadline")

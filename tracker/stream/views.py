@@ -12,6 +12,7 @@ from ..events.models import Event, StreamKind
 from ..extensions import csrf, db
 from ..invitees.links import find_by_token
 from ..security import allow_frame_origin, allow_media_origin
+from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from .services import Phase, heartbeat_seconds, may_watch, record_goodbye, record_heartbeat, watch_phase
 from .viewers import InvalidViewerToken, issue_token, read_token
 

@@ -1,9 +1,12 @@
-"""The figures a purged event keeps: the dashboard's figures, frozen just before its personal rows are deleted."""
+"""The figures a purged event keeps: its dashboard figures, frozen just before its personal rows are deleted.
+
+The purge (tracker.privacy) calls take_snapshot; the dashboard, the report and the exports read purged_figures.
+"""
 from datetime import datetime
 
-from ..dashboard.figures import EventFigures, compute_figures
 from ..events.models import Event
 from ..extensions import db
+from .figures import EventFigures, compute_figures
 from .models import EventFigureSnapshot
 
 
