@@ -1,9 +1,8 @@
 // Live dashboard: polls the figures as JSON and updates the numbers and charts in place, without a reload and
 // without moving keyboard focus.
-(function () {
-  "use strict";
-  var root = document.getElementById("dashboard");
-  if (!root) { return; }
+import { setText } from "./text.js";
+
+function followFigures(root) {
   var url = root.getAttribute("data-url");
   var interval = parseInt(root.getAttribute("data-interval"), 10) || 2000;
   var state = root.querySelector("[data-dashboard-state]");
@@ -13,15 +12,13 @@
   var timer = null;
 
   function say(text) {
-    if (state.textContent !== text) { state.textContent = text; }
+    setText(state, text);
   }
 
   function applyValues(values) {
     root.querySelectorAll("[data-figure]").forEach(function (element) {
       var key = element.getAttribute("data-figure");
-      if (Object.prototype.hasOwnProperty.call(values, key) && element.textContent !== values[key]) {
-        element.textContent = values[key];
-      }
+      if (Object.prototype.hasOwnProperty.call(values, key)) { setText(element, values[key]); }
     });
   }
 
@@ -113,4 +110,7 @@
   });
 
   schedule();
-}());
+}
+
+const root = document.getElementById("dashboard");
+if (root) { followFigures(root); }

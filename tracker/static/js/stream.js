@@ -1,8 +1,5 @@
 // Watch page: countdown, player (native HLS, hls.js or iframe) and presence heartbeats.
-(function () {
-  "use strict";
-  var root = document.getElementById("watch");
-  if (!root) { return; }
+function watch(root) {
   var data = root.dataset;
   var OPENS_BEFORE_MS = 15 * 60 * 1000;
 
@@ -116,4 +113,7 @@
   };
   script.onerror = showProblem;
   document.head.appendChild(script);
-})();
+}
+
+const root = document.getElementById("watch");
+if (root) { watch(root); }
