@@ -65,7 +65,6 @@ def user(user_id: int):
         role_form=RoleForm(role=account.role),
         password_form=PasswordResetForm(),
         active_form=ActiveForm(),
-        end_sessions_form=ActiveForm(),
         open_sessions=open_sessions(account),
     )
 
@@ -90,8 +89,7 @@ def _apply(user_id: int, form, change, success: str):
             role_form=form if isinstance(form, RoleForm) else RoleForm(role=account.role),
             password_form=form if isinstance(form, PasswordResetForm) else PasswordResetForm(),
             active_form=ActiveForm(),
-            end_sessions_form=ActiveForm(),
-            open_sessions=open_sessions(account),
+                open_sessions=open_sessions(account),
         ),
         400,
     )

@@ -45,7 +45,6 @@ def _render_manage(event: Event, door_form: DoorForm, staff_form: StaffForm, sta
         pairing_form=PairingForm(),
         staff_form=staff_form,
         checkout_form=CheckoutForm(checkout_enabled=event.checkout_enabled),
-        action_form=ActionForm(),
         counts=hall_counts(event),
         recent=corrections.recent_checkins(event),
         now=utcnow(),
