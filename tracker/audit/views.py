@@ -1,11 +1,12 @@
 """The audit log: per event for organisers (tab "Protokoll"), across all events for administrators."""
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
-from ..accounts.access import admin_required, organiser_required
+from ..accounts.access import admin_required
 from ..events.models import Event
 from ..extensions import db
 from ..navigation import event_tab
+from ..web import event_view
 from .actions import action_label, detail_label, detail_value
 from .forms import AuditFilterForm
 from .services import entries_query, known_actions
@@ -32,9 +33,8 @@ def _filtered_page(event_id: int | None):
 
 
 @bp.get("/events/<int:event_id>/log")
-@organiser_required
-def event_log(event_id: int):
-    event = db.session.get(Event, event_id) or abort(404)
+@event_view
+def event_log(event: Event):
     form, page, links = _filtered_page(event.id)
     return render_template("audit/event_log.html", event=event, form=form, page=page, links=links)
 
