@@ -2,13 +2,11 @@
 import re
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.access import organiser_required
 from ..audit.services import record
 from ..events.models import Event
 from ..events.views import form_page
@@ -16,6 +14,7 @@ from ..extensions import db
 from ..i18n import safe_next
 from ..invitees.models import Invitee
 from ..navigation import event_tab
+from ..web import child_or_404, event_view
 from . import invitations, outbox
 from .forms import InvitationTextForm
 from .invitations import BatchError, InvitationState
@@ -29,21 +28,13 @@ MAX_SELECTED = 1000
 _SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
-def _event_or_404(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    return event
-
-
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
 @bp.get("")
-@organiser_required
-def index(event_id: int):
-    event = _event_or_404(event_id)
+@event_view
+def index(event: Event):
     state = request.args.get("state") if request.args.get("state") in set(InvitationState) else None
     group_id = _int_or_none(request.args.get("group"))
     page = _int_or_none(request.args.get("page")) or 1
@@ -93,10 +84,9 @@ def _previews(event: Event, kind: str) -> list[invitations.MailPreview]:
 
 
 @bp.post("/batches/confirm")
-@organiser_required
-def confirm_batch(event_id: int):
+@event_view
+def confirm_batch(event: Event):
     """The confirmation step: how many people get which mail (as it will be sent); nothing is queued yet."""
-    event = _event_or_404(event_id)
     values, problem = _batch_request(event)
     count = 0 if problem else invitations.batch_size(
         event.id, values["kind"], values["scope"], values["group_id"], values["invitee_ids"]
@@ -114,10 +104,9 @@ def confirm_batch(event_id: int):
 
 
 @bp.post("/batches")
-@organiser_required
-def start_batch(event_id: int):
+@event_view
+def start_batch(event: Event):
     """Start queueing invitations or reminders; the page then shows (and drives) the progress."""
-    event = _event_or_404(event_id)
     values, problem = _batch_request(event)
     if problem:
         flash(problem, "error")
@@ -143,10 +132,9 @@ def start_batch(event_id: int):
 
 
 @bp.route("/text", methods=["GET", "POST"])
-@organiser_required
-def text(event_id: int):
+@event_view
+def text(event: Event):
     """The event's own invitation text, with the invitation as it will be sent in German and English."""
-    event = _event_or_404(event_id)
     form = InvitationTextForm(data={"text": event.invitation_text or ""})
     if form.validate_on_submit():
         event.invitation_text = form.text.data or None
@@ -161,37 +149,28 @@ def text(event_id: int):
 
 
 @bp.get("/batches/<int:batch_id>/progress")
-@organiser_required
-def batch_progress(event_id: int, batch_id: int):
+@event_view
+def batch_progress(event: Event, batch_id: int):
     """The batch's figures (queued, sent, failed) for the page's polling script."""
-    batch = db.session.get(InvitationBatch, batch_id)
-    if batch is None or batch.event_id != event_id:
-        abort(404)
-    return invitations.batch_progress(batch)
+    return invitations.batch_progress(child_or_404(InvitationBatch, batch_id, event))
 
 
 @bp.post("/batches/<int:batch_id>/advance")
-@organiser_required
-def advance_batch(event_id: int, batch_id: int):
+@event_view
+def advance_batch(event: Event, batch_id: int):
     """Queue the next chunk of a batch and report the progress (JSON for the page's script)."""
-    batch = db.session.get(InvitationBatch, batch_id)
-    if batch is None or batch.event_id != event_id:
-        abort(404)
+    child_or_404(InvitationBatch, batch_id, event)
     batch = invitations.advance_batch(batch_id)
     db.session.commit()
     return invitations.batch_progress(batch)
 
 
 @bp.post("/invitees/<int:invitee_id>/resend")
-@organiser_required
-def resend(event_id: int, invitee_id: int):
+@event_view
+def resend(event: Event, invitee_id: int):
     """Send one invitee's invitation again (or for the first time)."""
-    invitee = db.session.execute(
-        select(Invitee).where(Invitee.id == invitee_id, Invitee.event_id == event_id)
-    ).scalar_one_or_none()
-    if invitee is None:
-        abort(404)
-    back = safe_next(request.form.get("next"), url_for(".index", event_id=event_id))
+    invitee = child_or_404(Invitee, invitee_id, event)
+    back = safe_next(request.form.get("next"), url_for(".index", event_id=event.id))
     try:
         invitations.resend_invitation(invitee)
         db.session.commit()
@@ -204,13 +183,12 @@ def resend(event_id: int, invitee_id: int):
 
 
 @bp.post("/mails/<int:mail_id>/requeue")
-@organiser_required
-def requeue(event_id: int, mail_id: int):
+@event_view
+def requeue(event: Event, mail_id: int):
     """Send a failed or uncertain mail (confirmation, reminder, ...) again, as it was."""
-    _event_or_404(event_id)
-    if outbox.requeue_mail(mail_id, event_id):
+    if outbox.requeue_mail(mail_id, event.id):
         db.session.commit()
         flash(gettext("The mail has been queued again."), "success")
     else:
         flash(gettext("This mail cannot be sent again: it has been sent or is on its way."), "error")
-    return redirect(url_for(".index", event_id=event_id, _anchor="problem-mails"))
+    return redirect(url_for(".index", event_id=event.id, _anchor="problem-mails"))
