@@ -11,7 +11,7 @@ from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.invitees.links import find_by_token
 from tracker.invitees.models import Invitee
-from tracker.mail.invitations import advance_unfinished_batches, queue_invitation_mail
+from tracker.invitations.services import advance_unfinished_batches, queue_invitation_mail
 from tracker.mail.models import InvitationBatch, MailStatus, OutboxMail
 from tracker.mail.sender import send_all_due
 from tracker.mail.services import queue_mail

@@ -7,8 +7,8 @@ from wtforms.fields.core import UnboundField
 
 from ..accounts.forms import ROLE_CHOICES
 from ..events.forms import EventForm, GroupForm
+from ..invitations.services import INVITATION_STATE_LABELS
 from ..invitees.forms import InviteeForm
-from ..mail.invitations import INVITATION_STATE_LABELS
 
 #: Every action code that `tracker.audit.services.record` is called with, and its label.
 ACTION_LABELS = {

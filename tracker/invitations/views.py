@@ -13,12 +13,13 @@ from ..events.views import form_page
 from ..extensions import db
 from ..i18n import safe_next
 from ..invitees.models import Invitee
+from ..mail import outbox
+from ..mail.models import BatchKind, BatchScope, InvitationBatch
 from ..navigation import event_tab
 from ..web import child_or_404, event_view
-from . import invitations, outbox
+from . import services
 from .forms import InvitationTextForm
-from .invitations import BatchError, InvitationState
-from .models import BatchKind, BatchScope, InvitationBatch
+from .services import BatchError, InvitationState
 
 bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/invitations")
 event_tab("Invitations", "invitations.index", 30)
@@ -38,21 +39,21 @@ def index(event: Event):
     state = request.args.get("state") if request.args.get("state") in set(InvitationState) else None
     group_id = _int_or_none(request.args.get("group"))
     page = _int_or_none(request.args.get("page")) or 1
-    pagination, mails = invitations.invitee_page(event.id, state=state, group_id=group_id, page=page)
+    pagination, mails = services.invitee_page(event.id, state=state, group_id=group_id, page=page)
     return render_template(
         "invitations/index.html",
         event=event,
-        counts=invitations.state_counts(event.id),
-        unanswered=invitations.unanswered_count(event.id),
-        batch=invitations.latest_batch(event.id),
-        running=invitations.unfinished_batch(event.id) is not None,
-        batch_progress=invitations.batch_progress,
+        counts=services.state_counts(event.id),
+        unanswered=services.unanswered_count(event.id),
+        batch=services.latest_batch(event.id),
+        running=services.unfinished_batch(event.id) is not None,
+        batch_progress=services.batch_progress,
         pagination=pagination,
         mails=mails,
-        mail_state=invitations.mail_state,
+        mail_state=services.mail_state,
         problem_mails=outbox.problem_mails(event.id, except_kind=BatchKind.INVITATION),
         states=list(InvitationState),
-        state_labels=invitations.INVITATION_STATE_LABELS,
+        state_labels=services.INVITATION_STATE_LABELS,
         state=state,
         group_id=group_id,
         new_submission_key=lambda: secrets.token_hex(16),
@@ -79,8 +80,8 @@ def _batch_request(event: Event) -> tuple[dict, str | None]:
     return values, problem
 
 
-def _previews(event: Event, kind: str) -> list[invitations.MailPreview]:
-    return [invitations.preview_mail(event, kind, language) for language in ("de", "en")]
+def _previews(event: Event, kind: str) -> list[services.MailPreview]:
+    return [services.preview_mail(event, kind, language) for language in ("de", "en")]
 
 
 @bp.post("/batches/confirm")
@@ -88,18 +89,18 @@ def _previews(event: Event, kind: str) -> list[invitations.MailPreview]:
 def confirm_batch(event: Event):
     """The confirmation step: how many people get which mail (as it will be sent); nothing is queued yet."""
     values, problem = _batch_request(event)
-    count = 0 if problem else invitations.batch_size(
+    count = 0 if problem else services.batch_size(
         event.id, values["kind"], values["scope"], values["group_id"], values["invitee_ids"]
     )
     if not problem and count == 0:
-        problem = str(invitations.nobody_left_message(values["kind"]))
+        problem = str(services.nobody_left_message(values["kind"]))
     if problem:
         flash(problem, "error")
         return redirect(url_for(".index", event_id=event.id))
     group = next((g for g in event.groups if g.id == values["group_id"]), None)
     return render_template(
         "invitations/confirm.html", event=event, values=values, count=count, group=group,
-        previews=_previews(event, values["kind"]), sample_name=invitations.SAMPLE_NAME,
+        previews=_previews(event, values["kind"]), sample_name=services.SAMPLE_NAME,
     )
 
 
@@ -112,7 +113,7 @@ def start_batch(event: Event):
         flash(problem, "error")
         return redirect(url_for(".index", event_id=event.id))
     try:
-        batch = invitations.start_batch(event.id, **values, created_by_id=current_user.id)
+        batch = services.start_batch(event.id, **values, created_by_id=current_user.id)
         db.session.commit()
     except BatchError as error:
         db.session.rollback()
@@ -144,7 +145,7 @@ def text(event: Event):
         return redirect(url_for(".text", event_id=event.id, _anchor="mail-previews"))
     return form_page(
         "invitations/text.html", form, event=event, previews=_previews(event, BatchKind.INVITATION),
-        sample_name=invitations.SAMPLE_NAME,
+        sample_name=services.SAMPLE_NAME,
     )
 
 
@@ -152,7 +153,7 @@ def text(event: Event):
 @event_view
 def batch_progress(event: Event, batch_id: int):
     """The batch's figures (queued, sent, failed) for the page's polling script."""
-    return invitations.batch_progress(child_or_404(InvitationBatch, batch_id, event))
+    return services.batch_progress(child_or_404(InvitationBatch, batch_id, event))
 
 
 @bp.post("/batches/<int:batch_id>/advance")
@@ -160,9 +161,9 @@ def batch_progress(event: Event, batch_id: int):
 def advance_batch(event: Event, batch_id: int):
     """Queue the next chunk of a batch and report the progress (JSON for the page's script)."""
     child_or_404(InvitationBatch, batch_id, event)
-    batch = invitations.advance_batch(batch_id)
+    batch = services.advance_batch(batch_id)
     db.session.commit()
-    return invitations.batch_progress(batch)
+    return services.batch_progress(batch)
 
 
 @bp.post("/invitees/<int:invitee_id>/resend")
@@ -172,7 +173,7 @@ def resend(event: Event, invitee_id: int):
     invitee = child_or_404(Invitee, invitee_id, event)
     back = safe_next(request.form.get("next"), url_for(".index", event_id=event.id))
     try:
-        invitations.resend_invitation(invitee)
+        services.resend_invitation(invitee)
         db.session.commit()
     except BatchError as error:
         db.session.rollback()
