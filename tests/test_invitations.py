@@ -297,6 +297,9 @@ def test_a_second_batch_waits_for_the_first(mail_app, organiser_client):
         ({"submission_key": "short"}, "Das Formular ist abgelaufen"),
         ({"scope": "group", "group_id": "999"}, "Bitte wählen Sie eine Gruppe."),
         ({"scope": "selected"}, "Bitte wählen Sie mindestens eine Person in der Liste aus."),
+        ({"scope": "selected", "invitee_id": ["x", "²"]}, "Bitte wählen Sie mindestens eine Person in der Liste aus."),
+        ({"scope": "selected", "invitee_id": [str(n) for n in range(1, 1002)]}, "höchstens 1000 Personen auf einmal"),
+        ({"scope": None}, "Das Formular ist abgelaufen"),
     ],
 )
 def test_bad_batch_input_gets_a_message_and_changes_nothing(mail_app, organiser_client, fields, message):

@@ -1,5 +1,4 @@
 """The organisers' invitations tab: send invitations and reminders, watch progress, see and resend each mail."""
-import re
 import secrets
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -14,31 +13,23 @@ from ..extensions import db
 from ..i18n import safe_next
 from ..invitees.models import Invitee
 from ..mail import outbox
-from ..mail.models import BatchKind, BatchScope, InvitationBatch
+from ..mail.models import BatchKind, InvitationBatch
 from ..navigation import event_tab
 from ..web import child_or_404, event_view
 from . import services
-from .forms import InvitationTextForm
+from .forms import BatchForm, InvitationTextForm, whole_number
 from .services import BatchError, InvitationState
 
 bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/invitations")
 event_tab("Invitations", "invitations.index", 30)
-
-#: At most this many invitees can be picked by hand in one go (one page of the list is far less).
-MAX_SELECTED = 1000
-_SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
-
-
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 @bp.get("")
 @event_view
 def index(event: Event):
     state = request.args.get("state") if request.args.get("state") in set(InvitationState) else None
-    group_id = _int_or_none(request.args.get("group"))
-    page = _int_or_none(request.args.get("page")) or 1
+    group_id = whole_number(request.args.get("group"))
+    page = whole_number(request.args.get("page")) or 1
     pagination, mails = services.invitee_page(event.id, state=state, group_id=group_id, page=page)
     return render_template(
         "invitations/index.html",
@@ -60,26 +51,6 @@ def index(event: Event):
     )
 
 
-def _batch_request(event: Event) -> tuple[dict, str | None]:
-    """The batch the posted form asks for, and what is wrong with it (None when it can be started)."""
-    form = request.form
-    kind, scope, key = form.get("kind"), form.get("scope"), form.get("submission_key", "")
-    group_id = _int_or_none(form.get("group_id"))
-    invitee_ids = [int(value) for value in form.getlist("invitee_id") if value.isdigit()]
-    values = {"kind": kind, "scope": scope, "submission_key": key, "group_id": group_id, "invitee_ids": invitee_ids}
-    problem = None
-    if kind not in set(BatchKind) or scope not in set(BatchScope) or not _SUBMISSION_KEY.match(key):
-        problem = gettext("The form has expired. Please reload the page and try again.")
-    elif scope == BatchScope.GROUP and group_id not in {group.id for group in event.groups}:
-        problem = gettext("Please choose a group.")
-    elif scope == BatchScope.SELECTED and not invitee_ids:
-        problem = gettext("Please select at least one person in the list.")
-    elif len(invitee_ids) > MAX_SELECTED:
-        problem = ngettext("Please select at most %(num)s person at once.", "Please select at most %(num)s people at once.",
-                           MAX_SELECTED)
-    return values, problem
-
-
 def _previews(event: Event, kind: str) -> list[services.MailPreview]:
     return [services.preview_mail(event, kind, language) for language in ("de", "en")]
 
@@ -88,7 +59,8 @@ def _previews(event: Event, kind: str) -> list[services.MailPreview]:
 @event_view
 def confirm_batch(event: Event):
     """The confirmation step: how many people get which mail (as it will be sent); nothing is queued yet."""
-    values, problem = _batch_request(event)
+    form = BatchForm(event)
+    problem, values = form.problem(), form.values
     count = 0 if problem else services.batch_size(
         event.id, values["kind"], values["scope"], values["group_id"], values["invitee_ids"]
     )
@@ -108,7 +80,8 @@ def confirm_batch(event: Event):
 @event_view
 def start_batch(event: Event):
     """Start queueing invitations or reminders; the page then shows (and drives) the progress."""
-    values, problem = _batch_request(event)
+    form = BatchForm(event)
+    problem, values = form.problem(), form.values
     if problem:
         flash(problem, "error")
         return redirect(url_for(".index", event_id=event.id))
