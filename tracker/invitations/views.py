@@ -21,7 +21,7 @@ from .forms import BatchForm, InvitationTextForm, whole_number
 from .services import BatchError, InvitationState
 
 bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/invitations")
-event_tab("Invitations", "invitations.index", 30)
+event_tab("Invitations", "invitations.index", 40)
 
 
 @bp.get("")

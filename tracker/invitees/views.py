@@ -22,7 +22,7 @@ NO_GROUP_CHOICE = "none"
 bp = Blueprint("invitees", __name__, url_prefix="/events/<int:event_id>/invitees")
 
 # Translated through the list's heading "Invitees".
-event_tab("Invitees", "invitees.index", 30)
+event_tab("Invitees", "invitees.index", 35)
 
 
 @bp.get("/")
