@@ -34,9 +34,9 @@ from tracker import create_app  # noqa: E402
 from tracker.database import utcnow  # noqa: E402
 from tracker.events.models import Event  # noqa: E402
 from tracker.extensions import db  # noqa: E402
+from tracker.invitations import services as invitations  # noqa: E402
 from tracker.invitees.links import assign_new_link  # noqa: E402
 from tracker.invitees.models import Invitee  # noqa: E402
-from tracker.mail import invitations  # noqa: E402
 from tracker.mail.sender import send_due_batch  # noqa: E402
 
 SECRET_KEY = "benchmark-secret-" + "k" * 32

@@ -4,11 +4,19 @@ import pytest
 from tracker import create_app
 from tracker.config import ConfigError, settings_from_env
 from tracker.extensions import db
+from tracker.navigation import EVENT_TABS
 
 
 def test_config_comes_from_the_test_config(app):
     assert app.testing
     assert app.config["BABEL_DEFAULT_LOCALE"] == "de"
+
+
+def test_event_tabs_have_their_own_places_in_a_fixed_order(app):
+    assert len({tab.order for tab in EVENT_TABS}) == len(EVENT_TABS)
+    endpoints = [tab.endpoint for tab in EVENT_TABS]
+    assert endpoints[:5] == ["events.show", "events.groups", "registration.manage", "invitees.index", "invitations.index"]
+    assert endpoints[-3:] == ["dashboard.dashboard", "dashboard.report", "audit.event_log"]
 
 
 def test_environment_settings_are_typed():

@@ -11,7 +11,7 @@ from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.invitees.links import find_by_token
 from tracker.invitees.models import Invitee
-from tracker.mail.invitations import advance_unfinished_batches, queue_invitation_mail
+from tracker.invitations.services import advance_unfinished_batches, queue_invitation_mail
 from tracker.mail.models import InvitationBatch, MailStatus, OutboxMail
 from tracker.mail.sender import send_all_due
 from tracker.mail.services import queue_mail
@@ -297,6 +297,9 @@ def test_a_second_batch_waits_for_the_first(mail_app, organiser_client):
         ({"submission_key": "short"}, "Das Formular ist abgelaufen"),
         ({"scope": "group", "group_id": "999"}, "Bitte wählen Sie eine Gruppe."),
         ({"scope": "selected"}, "Bitte wählen Sie mindestens eine Person in der Liste aus."),
+        ({"scope": "selected", "invitee_id": ["x", "²"]}, "Bitte wählen Sie mindestens eine Person in der Liste aus."),
+        ({"scope": "selected", "invitee_id": [str(n) for n in range(1, 1002)]}, "höchstens 1000 Personen auf einmal"),
+        ({"scope": None}, "Das Formular ist abgelaufen"),
     ],
 )
 def test_bad_batch_input_gets_a_message_and_changes_nothing(mail_app, organiser_client, fields, message):

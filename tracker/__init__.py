@@ -63,8 +63,8 @@ def _register_blueprints(app: Flask) -> None:
     from .checkin import bp as checkin_bp
     from .dashboard.views import bp as dashboard_bp
     from .events.views import bp as events_bp
+    from .invitations.views import bp as invitations_bp
     from .invitees.views import bp as invitees_bp
-    from .mail.views import bp as invitations_bp
     from .privacy.views import bp as privacy_bp
     from .registration.views import bp as registration_bp
     from .stream.views import bp as stream_bp

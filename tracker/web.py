@@ -53,10 +53,14 @@ def child_or_404(model, child_id: int, event: Event):
     return child
 
 
+def whole_number(value: str | None) -> int | None:
+    """The id or page number written in a form or query value: 1 to LARGEST_ID, else None (none, no number, too big)."""
+    return int(value) if value and value.isascii() and value.isdigit() and 0 < int(value) <= LARGEST_ID else None
+
+
 def query_number(name: str) -> int | None:
-    """A whole number from 1 to LARGEST_ID in the query string, else None (missing, not a number, out of range)."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) <= LARGEST_ID else None
+    """whole_number of a query string value."""
+    return whole_number(request.args.get(name))
 
 
 def paginate(query, per_page: int | None = None):

@@ -11,7 +11,7 @@ from email.parser import BytesParser
 from sqlalchemy import select
 
 from tracker.extensions import db
-from tracker.mail.invitations import queue_invitation_mail
+from tracker.invitations.services import queue_invitation_mail
 from tracker.mail.models import OutboxMail
 from tracker.mail.sender import send_all_due
 from tracker.registration import self_registration, services

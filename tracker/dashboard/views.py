@@ -10,9 +10,10 @@ from ..accounts.access import organiser_required
 from ..audit.services import record
 from ..events.models import Event
 from ..events.services import local_to_utc, utc_to_local
-from ..events.views import event_or_404, form_page
+from ..events.views import form_page
 from ..extensions import db
 from ..navigation import event_tab
+from ..web import event_view
 from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from . import exports
 from .cache import current_figures, refresh_seconds
@@ -45,9 +46,8 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
 
 
 @bp.get("/<int:event_id>/dashboard")
-@organiser_required
-def dashboard(event_id: int):
-    event = event_or_404(event_id)
+@event_view
+def dashboard(event: Event):
     figures = current_figures(event)
     return render_template(
         "dashboard/dashboard.html",
@@ -61,10 +61,9 @@ def dashboard(event_id: int):
 
 
 @bp.get("/<int:event_id>/dashboard/figures")
-@organiser_required
-def live_figures(event_id: int):
+@event_view
+def live_figures(event: Event):
     """What an open dashboard polls; the figures come from the shared cache (see tracker.dashboard.cache)."""
-    event = event_or_404(event_id)
     response = Response(json.dumps(live_payload(event, current_figures(event))), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -87,15 +86,14 @@ def _report_context(event: Event) -> dict:
 
 
 @bp.get("/<int:event_id>/report")
-@organiser_required
-def report(event_id: int):
-    return render_template("dashboard/report.html", **_report_context(event_or_404(event_id)))
+@event_view
+def report(event: Event):
+    return render_template("dashboard/report.html", **_report_context(event))
 
 
 @bp.get("/<int:event_id>/report.pdf")
-@organiser_required
-def report_as_pdf(event_id: int):
-    event = event_or_404(event_id)
+@event_view
+def report_as_pdf(event: Event):
     html = render_template("dashboard/report.html", printing=True, **_report_context(event))
     record("report.pdf_downloaded", event_id=event.id)
     db.session.commit()
@@ -110,9 +108,8 @@ ATTENDANCE_FORMATS = {
 
 
 @bp.get("/<int:event_id>/exports/attendance.<any(csv, xlsx):file_format>")
-@organiser_required
-def attendance(event_id: int, file_format: str):
-    event = event_or_404(event_id)
+@event_view
+def attendance(event: Event, file_format: str):
     build, mimetype = ATTENDANCE_FORMATS[file_format]
     data = build(event)
     record("export.attendance", event_id=event.id, format=file_format)
@@ -121,9 +118,8 @@ def attendance(event_id: int, file_format: str):
 
 
 @bp.get("/<int:event_id>/exports/figures.json")
-@organiser_required
-def figures_export(event_id: int):
-    event = event_or_404(event_id)
+@event_view
+def figures_export(event: Event):
     data = exports.figures_json(event, current_figures(event))
     record("export.figures", event_id=event.id, format="json")
     db.session.commit()
@@ -138,9 +134,8 @@ def series():
 
 
 @bp.route("/<int:event_id>/copy", methods=["GET", "POST"])
-@organiser_required
-def copy(event_id: int):
-    source = event_or_404(event_id)
+@event_view
+def copy(source: Event):
     form = CopyEventForm()
     if not form.is_submitted():
         form.title.data = source.title

@@ -1,5 +1,5 @@
 """Organiser pages for events and their groups."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from ..invitees.models import Invitee
 from ..invitees.services import invitee_count
 from ..database import utcnow
 from ..navigation import event_tab
+from ..web import child_or_404, event_view
 from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from . import services
 from .forms import ConfirmForm, EventForm, GroupForm
@@ -22,10 +23,6 @@ event_tab("Overview", "events.show", 10)
 event_tab("Groups", "events.groups", 20)
 
 TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_deadline", "quota_release_at")
-
-
-def event_or_404(event_id: int) -> Event:
-    return db.get_or_404(Event, event_id)
 
 
 def form_page(template: str, form, **context):
@@ -97,16 +94,14 @@ def create():
 
 
 @bp.get("/<int:event_id>")
-@organiser_required
-def show(event_id: int):
-    event = event_or_404(event_id)
+@event_view
+def show(event: Event):
     return render_template("events/show.html", event=event, invitee_count=invitee_count(event.id))
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
-@organiser_required
-def edit(event_id: int):
-    event = event_or_404(event_id)
+@event_view
+def edit(event: Event):
     form = EventForm(data=form_data(event))
     if form.validate_on_submit():
         try:
@@ -123,9 +118,8 @@ def edit(event_id: int):
 
 
 @bp.route("/<int:event_id>/delete", methods=["GET", "POST"])
-@organiser_required
-def delete(event_id: int):
-    event = event_or_404(event_id)
+@event_view
+def delete(event: Event):
     form = ConfirmForm()
     if form.validate_on_submit():
         title = event.title
@@ -172,9 +166,8 @@ def _save_group(event: Event, form: GroupForm, group: Group | None) -> bool:
 
 
 @bp.route("/<int:event_id>/groups", methods=["GET", "POST"])
-@organiser_required
-def groups(event_id: int):
-    event = event_or_404(event_id)
+@event_view
+def groups(event: Event):
     form = GroupForm()
     if _save_group(event, form, None):
         flash(_("The group “%(name)s” has been added.", name=form.name.data), "success")
@@ -184,10 +177,9 @@ def groups(event_id: int):
 
 
 @bp.route("/<int:event_id>/groups/<int:group_id>/edit", methods=["GET", "POST"])
-@organiser_required
-def edit_group(event_id: int, group_id: int):
-    event = event_or_404(event_id)
-    group = _group_or_404(event, group_id)
+@event_view
+def edit_group(event: Event, group_id: int):
+    group = child_or_404(Group, group_id, event)
     form = GroupForm(obj=group)
     if _save_group(event, form, group):
         flash(_("The changes have been saved."), "success")
@@ -196,10 +188,9 @@ def edit_group(event_id: int, group_id: int):
 
 
 @bp.route("/<int:event_id>/groups/<int:group_id>/delete", methods=["GET", "POST"])
-@organiser_required
-def delete_group(event_id: int, group_id: int):
-    event = event_or_404(event_id)
-    group = _group_or_404(event, group_id)
+@event_view
+def delete_group(event: Event, group_id: int):
+    group = child_or_404(Group, group_id, event)
     form = ConfirmForm()
     if form.validate_on_submit():
         name = group.name
@@ -210,10 +201,3 @@ def delete_group(event_id: int, group_id: int):
         return redirect(url_for("events.groups", event_id=event.id))
     members = _group_counts(event.id).get(group.id, 0)
     return render_template("events/group_delete.html", event=event, group=group, form=form, member_count=members)
-
-
-def _group_or_404(event: Event, group_id: int) -> Group:
-    group = db.session.get(Group, group_id)
-    if group is None or group.event_id != event.id:
-        abort(404)
-    return group

@@ -5,12 +5,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.access import organiser_required
 from ..events.forms import ConfirmForm
-from ..events.views import event_or_404, form_page
+from ..events.models import Event
+from ..events.views import form_page
 from ..extensions import db
 from ..navigation import event_tab
-from ..web import paginate
+from ..web import child_or_404, event_view, paginate
 from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from . import imports, preview as listing, services
 from .forms import ImportForm, InviteeForm, SearchForm
@@ -23,20 +23,12 @@ NO_GROUP_CHOICE = "none"
 bp = Blueprint("invitees", __name__, url_prefix="/events/<int:event_id>/invitees")
 
 # Translated through the list's heading "Invitees".
-event_tab("Invitees", "invitees.index", 30)
-
-
-def _invitee_or_404(event_id: int, invitee_id: int) -> Invitee:
-    invitee = db.session.get(Invitee, invitee_id)
-    if invitee is None or invitee.event_id != event_id:
-        abort(404)
-    return invitee
+event_tab("Invitees", "invitees.index", 35)
 
 
 @bp.get("/")
-@organiser_required
-def index(event_id: int):
-    event = event_or_404(event_id)
+@event_view
+def index(event: Event):
     search = SearchForm(request.args)
     search.group.choices = [("", _("All groups"))] + [(str(g.id), g.name) for g in event.groups] + [
         (services.NO_GROUP, _("Without a group"))
@@ -48,9 +40,8 @@ def index(event_id: int):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@organiser_required
-def create(event_id: int):
-    event = event_or_404(event_id)
+@event_view
+def create(event: Event):
     form = InviteeForm(event.groups)
     if form.validate_on_submit() and _save(event, form, None):
         flash(_("%(name)s has been added to the list.", name=form.name.data), "success")
@@ -59,10 +50,9 @@ def create(event_id: int):
 
 
 @bp.route("/<int:invitee_id>/edit", methods=["GET", "POST"])
-@organiser_required
-def edit(event_id: int, invitee_id: int):
-    event = event_or_404(event_id)
-    invitee = _invitee_or_404(event.id, invitee_id)
+@event_view
+def edit(event: Event, invitee_id: int):
+    invitee = child_or_404(Invitee, invitee_id, event)
     form = InviteeForm(event.groups, data={
         "name": invitee.name, "email": invitee.email, "unit": invitee.unit or "",
         "group_id": str(invitee.group_id or ""), "language": invitee.language,
@@ -86,10 +76,9 @@ def _save(event, form: InviteeForm, invitee: Invitee | None) -> bool:
 
 
 @bp.route("/<int:invitee_id>/delete", methods=["GET", "POST"])
-@organiser_required
-def delete(event_id: int, invitee_id: int):
-    event = event_or_404(event_id)
-    invitee = _invitee_or_404(event.id, invitee_id)
+@event_view
+def delete(event: Event, invitee_id: int):
+    invitee = child_or_404(Invitee, invitee_id, event)
     form = ConfirmForm()
     if form.validate_on_submit():
         name = invitee.name
@@ -101,9 +90,8 @@ def delete(event_id: int, invitee_id: int):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@organiser_required
-def upload(event_id: int):
-    event = event_or_404(event_id)
+@event_view
+def upload(event: Event):
     form = ImportForm()
     if form.validate_on_submit():
         data = form.file.data.read(imports.MAX_IMPORT_BYTES + 1)
@@ -153,9 +141,8 @@ def _changed(event, pending):
 
 
 @bp.get("/import/<int:pending_id>")
-@organiser_required
-def preview(event_id: int, pending_id: int):
-    event = event_or_404(event_id)
+@event_view
+def preview(event: Event, pending_id: int):
     pending = _pending_or_gone(event, pending_id)
     if pending is None:
         return redirect(url_for("invitees.upload", event_id=event.id))
@@ -163,9 +150,8 @@ def preview(event_id: int, pending_id: int):
 
 
 @bp.post("/import/<int:pending_id>/confirm")
-@organiser_required
-def confirm(event_id: int, pending_id: int):
-    event = event_or_404(event_id)
+@event_view
+def confirm(event: Event, pending_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     pending = _pending_or_gone(event, pending_id)
@@ -188,9 +174,8 @@ def confirm(event_id: int, pending_id: int):
 
 
 @bp.post("/import/<int:pending_id>/cancel")
-@organiser_required
-def cancel(event_id: int, pending_id: int):
-    event = event_or_404(event_id)
+@event_view
+def cancel(event: Event, pending_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     pending = imports.find_pending(pending_id, event.id, current_user.id)

@@ -4,7 +4,7 @@ import threading
 import click
 from flask.cli import AppGroup
 
-from .invitations import advance_unfinished_batches
+from ..invitations.services import advance_unfinished_batches
 from .sender import run_loop, send_all_due
 
 mail_cli = AppGroup("mail", help="Deliver the outbox over SMTP.")

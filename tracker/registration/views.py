@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
-from ..accounts.access import organiser_required
 from .. import limits
 from ..extensions import db
 from ..invitees.links import find_by_token, personal_token, personal_url
@@ -18,6 +17,7 @@ from ..navigation import event_tab
 from ..events.models import Event
 from ..events.views import flash_promoted
 from ..tickets.qr import qr_svg
+from ..web import event_view
 from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
 from . import mails, self_registration, services
 from .forms import AnswerForm, ButtonForm, ControlForm, DeadlineForm, SelfRegistrationForm
@@ -243,9 +243,8 @@ def _manage_page(event: Event, control: ControlForm, deadline_form: DeadlineForm
 
 
 @bp.get("/events/<int:event_id>/registration")
-@organiser_required
-def manage(event_id: int):
-    event = db.get_or_404(Event, event_id)
+@event_view
+def manage(event: Event):
     deadline_form = DeadlineForm()
     if event.registration_deadline:
         deadline_form.deadline.data = event.registration_deadline.astimezone(ZoneInfo(event.timezone)).replace(tzinfo=None)
@@ -253,9 +252,8 @@ def manage(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/registration/control")
-@organiser_required
-def manage_control(event_id: int):
-    event = db.get_or_404(Event, event_id)
+@event_view
+def manage_control(event: Event):
     control = ControlForm()
     if not control.validate_on_submit():
         abort(400)
@@ -270,9 +268,8 @@ def manage_control(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/registration/promote")
-@organiser_required
-def manage_promote(event_id: int):
-    event = db.get_or_404(Event, event_id)
+@event_view
+def manage_promote(event: Event):
     if not ButtonForm().validate_on_submit():
         abort(400)
     promoted = services.promote_waiting(event.id)
@@ -285,9 +282,8 @@ def manage_promote(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/registration/deadline")
-@organiser_required
-def manage_deadline(event_id: int):
-    event = db.get_or_404(Event, event_id)
+@event_view
+def manage_deadline(event: Event):
     deadline_form = DeadlineForm()
     if not deadline_form.validate_on_submit():
         return _manage_page(event, ControlForm(), deadline_form, 422)

@@ -1,8 +1,8 @@
-"""The labels of the audit entries of the outbox and the invitations, for the log (tracker.audit.actions)."""
+"""The labels of the audit entries of the invitations tab (batches, resending, mails queued again), for the log."""
 from flask_babel import lazy_gettext as _l
 
 from ..audit.actions import audit_labels
-from .invitations import INVITATION_STATE_LABELS
+from .services import INVITATION_STATE_LABELS
 
 audit_labels(
     actions={"mail.requeued": _l("Mail queued again")},

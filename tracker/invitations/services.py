@@ -17,11 +17,11 @@ from ..events.models import Event
 from ..extensions import db
 from ..invitees.links import assign_new_link, personal_url
 from ..invitees.models import Invitee
+from ..mail.models import BatchKind, BatchScope, InvitationBatch, MailStatus, OutboxMail
+from ..mail.outbox import uncertain, uncertain_before
+from ..mail.services import queue_mail
 from ..registration.models import Registration
 from ..web import paginate
-from .models import BatchKind, BatchScope, InvitationBatch, MailStatus, OutboxMail
-from .outbox import uncertain, uncertain_before
-from .services import queue_mail
 
 
 class InvitationState(StrEnum):
