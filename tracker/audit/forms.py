@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
+from ..forms import Form
 
-class AuditFilterForm(FlaskForm):
+
+class AuditFilterForm(Form):
     """The log's filter; read from the query string, so it carries no CSRF token."""
 
     class Meta:

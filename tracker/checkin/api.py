@@ -10,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from .. import limits
 from ..database import statements_commit_alone
 from ..extensions import csrf, db
+from ..forms import has_forbidden_characters
+from ..web import LARGEST_ID
 from . import bp, staff
 from .devices import CREDENTIAL_COOKIE
 from .door_read import DoorFacts, Scanner, door_counts, door_facts, scanner_of
@@ -23,7 +25,6 @@ SCANNER_HEADER = "X-Tracker-Scanner"
 _NONCE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _MAX_CODE_LENGTH = 200
 #: Ids are 32-bit in the database; anything larger cannot name a row (and would overflow the driver).
-_MAX_ID = 2**31 - 1
 
 
 class ApiError(Exception):
@@ -55,7 +56,7 @@ def _whole_number(data: dict, name: str, required: bool = True) -> int | None:
     value = data.get(name)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_ID:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= LARGEST_ID:
         raise ApiError(400, _("“%(name)s” must be a positive whole number.", name=name))
     return value
 
@@ -74,6 +75,8 @@ def _text(data: dict, name: str, max_length: int, required: bool = True) -> str 
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > max_length:
         raise ApiError(400, ngettext("“%(name)s” must be a text of at most %(num)s character.",
                                  "“%(name)s” must be a text of at most %(num)s characters.", max_length, name=name))
+    if has_forbidden_characters(value):
+        raise ApiError(400, _("“%(name)s” must not hold control characters or direction marks.", name=name))
     return value.strip()
 
 
@@ -214,6 +217,8 @@ def api_search():
     text = request.args.get("q", "").strip()
     if len(text) < 2 or len(text) > 100:
         raise ApiError(400, _("Type at least 2 and at most 100 characters of the name."))
+    if has_forbidden_characters(text):
+        raise ApiError(400, _("“%(name)s” must not hold control characters or direction marks.", name="q"))
     results = search_guests(facts.event_id, text)
     db.session.commit()
     return {"results": results}

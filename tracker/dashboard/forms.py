@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..forms import Form
 
-class CopyEventForm(FlaskForm):
+
+class CopyEventForm(Form):
     title = StringField(_l("Title of the new event"), validators=[DataRequired(), Length(max=200)])
     starts_at = DateTimeLocalField(_l("Starts at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Ends at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])

@@ -3,7 +3,6 @@ import re
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..forms import Form
 from .models import StreamKind
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -48,7 +48,7 @@ def split_domains(text: str) -> list[str]:
     return [part.strip().lower().lstrip("@") for part in re.split(r"[,\s]+", text or "") if part.strip()]
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), filters=[_strip], validators=[Length(max=20_000)])
     agenda = TextAreaField(_l("Agenda"), filters=[_strip], validators=[Length(max=20_000)])
@@ -125,7 +125,7 @@ class EventForm(FlaskForm):
             raise ValidationError(_l("A public stream needs a livestream with a stream address."))
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=100)])
     reserved_seats = IntegerField(
         _l("Reserved seats in the hall"), validators=[Optional(), NumberRange(min=0, max=100_000)]
@@ -144,5 +144,5 @@ class GroupForm(FlaskForm):
                                      reserved=reserved))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A form with nothing but its CSRF token, for confirming an action; the page labels the button."""

@@ -3,11 +3,11 @@ import re
 
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, Length, Regexp, ValidationError
 
 from ..events.models import Event
+from ..forms import Form
 from ..mail.models import BatchKind, BatchScope
 from ..web import whole_number
 
@@ -23,7 +23,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class InvitationTextForm(FlaskForm):
+class InvitationTextForm(Form):
     text = TextAreaField(_l("Invitation text"), filters=[_strip], validators=[Length(max=MAX_INVITATION_TEXT)])
     submit = SubmitField(_l("Save the text"))
 
@@ -35,7 +35,7 @@ class IdListField(Field):
         self.data = [number for number in map(whole_number, valuelist) if number is not None]
 
 
-class BatchForm(FlaskForm):
+class BatchForm(Form):
     """The batch of invitations or reminders asked for, on the confirmation step and at the start."""
 
     kind = HiddenField(validators=[AnyOf(list(BatchKind), message=_EXPIRED)])

@@ -1,10 +1,10 @@
 """Organiser forms for the invitee list: upload, single invitee, search."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import EmailField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..forms import Form
 from .imports import MAX_IMPORT_BYTES
 from .parsing import MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_UNIT_LENGTH, normalize_email
 
@@ -21,7 +21,7 @@ def _no_control_characters(form, field):
         raise ValidationError(_l("Contains characters that cannot be stored (control characters)."))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("File with the invitees (CSV or Excel)"),
         validators=[
@@ -33,7 +33,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Check file"))
 
 
-class InviteeForm(FlaskForm):
+class InviteeForm(Form):
     name = StringField(_l("Name"), filters=[_clean],
                        validators=[DataRequired(), Length(max=MAX_NAME_LENGTH), _no_control_characters])
     email = EmailField(_l("E-mail address"), filters=[_clean],
@@ -67,7 +67,7 @@ class InviteeForm(FlaskForm):
         }
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """The list's filter; a GET form without CSRF, so its address can be bookmarked."""
 
     class Meta:
