@@ -521,3 +521,14 @@ def test_after_an_answer_the_page_says_the_mail_is_on_its_way_while_it_is_queued
     page = client.get(f"/t/{token}").get_data(as_text=True)
     assert message in page and "gesendet" not in page
     assert [mail.status for mail in outbox(mail_app)] == [MailStatus.QUEUED], "the mail is only queued yet"
+
+
+def test_the_reply_by_date_reads_as_on_the_pages_without_seconds(app):
+    from datetime import datetime, timezone
+
+    from tracker.invitations.services import event_details
+
+    with app.app_context():
+        event = make_event(registration_deadline=datetime(2027, 1, 10, 22, 59, tzinfo=timezone.utc))
+        assert event_details(event, "de")["deadline"] == "10. Januar 2027, 23:59"
+        assert event_details(event, "en")["deadline"] == "January 10, 2027, 11:59\u202fPM"

@@ -5,7 +5,7 @@ from email.policy import default as default_policy
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_interval
+from babel.dates import format_date, format_interval, format_time
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, select, update
@@ -65,10 +65,12 @@ def event_details(event: Event, language: str) -> dict:
         when = f"{format_date(starts, 'full', locale=language)}, {format_interval(starts, ends, 'Hm', locale=language)}"
     else:
         when = format_interval(starts, ends, "yMMMMdHm", locale=language)
-    deadline = event.registration_deadline
+    deadline = event.registration_deadline.astimezone(zone) if event.registration_deadline else None
     return {
         "when": when,
-        "deadline": format_datetime(deadline, "long", tzinfo=zone, locale=language) if deadline else None,
+        # As on the pages (registration's date_and_time): "10. Januar 2027, 23:59", no seconds, no zone name.
+        "deadline": f"{format_date(deadline, 'long', locale=language)}, {format_time(deadline, 'short', locale=language)}"
+        if deadline else None,
     }
 
 
