@@ -19,6 +19,7 @@ from ..invitees.links import assign_new_link, personal_url
 from ..invitees.models import Invitee
 from ..mail.models import BatchKind, BatchScope, InvitationBatch, MailStatus, OutboxMail
 from ..mail.outbox import uncertain, uncertain_before
+from ..mail.sender import before_each_round
 from ..mail.services import queue_mail
 from ..registration.models import Registration
 from ..web import paginate
@@ -311,6 +312,7 @@ def advance_batch(batch_id: int) -> InvitationBatch | None:
     return batch
 
 
+@before_each_round
 def advance_unfinished_batches() -> bool:
     """Queue one chunk of every unfinished batch, committing each; True when there was work."""
     ids = db.session.scalars(select(InvitationBatch.id).where(InvitationBatch.finished_at.is_(None))).all()

@@ -13,6 +13,7 @@ import random
 import re
 import smtplib
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -281,8 +282,24 @@ def send_all_due(stop: threading.Event | None = None) -> DeliveryReport:
     return total
 
 
-def run_loop(stop: threading.Event, advance_batches=None) -> None:
-    """Send due mails (and advance invitation batches) until `stop` is set, polling when idle.
+#: Work that queues mails, run by the sender before each round (the invitations register their batches' next chunk);
+#: each returns whether it did something, so the loop goes on without waiting.
+ROUND_HOOKS: list[Callable[[], bool]] = []
+
+
+def before_each_round(hook: Callable[[], bool]) -> Callable[[], bool]:
+    """Register work for the sender to run before each round (at import time)."""
+    ROUND_HOOKS.append(hook)
+    return hook
+
+
+def run_round_hooks() -> bool:
+    """Run every hook once; whether any of them did something."""
+    return any([hook() for hook in ROUND_HOOKS])
+
+
+def run_loop(stop: threading.Event) -> None:
+    """Run the round hooks and send due mails until `stop` is set, polling when idle.
 
     A database that is briefly unreachable does not end the loop: the round is logged and retried.
     """
@@ -290,8 +307,7 @@ def run_loop(stop: threading.Event, advance_batches=None) -> None:
     while not stop.is_set():
         busy = False
         try:
-            if advance_batches is not None:
-                busy = advance_batches()
+            busy = run_round_hooks()
             report = send_all_due(stop)
         except OperationalError:
             log.exception("mail: database unavailable, trying again in %s s", interval)
