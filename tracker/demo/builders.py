@@ -67,7 +67,7 @@ def unique_email(ctx: DemoContext, local_part: str, domain: str) -> str:
     return email
 
 
-def add_groups(event: Event, specs: list[tuple[str, int | None, int]]) -> dict[str, Group]:
+def add_groups(event: Event, specs) -> dict[str, Group]:
     """Groups from (name, reserved seats, waiting priority), in the given order."""
     groups = {}
     for position, (name, reserved, priority) in enumerate(specs, start=1):

@@ -71,4 +71,11 @@ AGENDA = "\n".join((
 
 
 #: The doors of both info days.
+#: The audience groups of both demo days: name, reserved hall seats, waiting-list priority.
+GROUPS = (
+    ("Stadtrat", 40, 30),
+    ("Referats- und Betriebsleitungen", 25, 20),
+    ("Speaker", 6, 10),
+    ("Beschäftigte", None, 0),
+)
 DOORS = ("Eingang Marienplatz", "Eingang Landschaftstraße")

@@ -54,12 +54,7 @@ def finished_info_day(ctx: DemoContext) -> Event:
         online_threshold_minutes=10,
     )
     db.session.add(event)
-    groups = add_groups(event, [
-        ("Stadtrat", 40, 30),
-        ("Referats- und Betriebsleitungen", 25, 20),
-        ("Speaker", 6, 10),
-        ("Beschäftigte", None, 0),
-    ])
+    groups = add_groups(event, data.GROUPS)
     people = {
         "Stadtrat": add_people(ctx, event, groups["Stadtrat"], 40, ("Stadtrat",), data.COUNCIL_DOMAIN),
         "Referats- und Betriebsleitungen": add_people(

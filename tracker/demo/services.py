@@ -76,12 +76,7 @@ def upcoming_info_day(ctx: DemoContext) -> Event:
         self_registration_domains=data.CITY_DOMAIN,
     )
     db.session.add(event)
-    groups = add_groups(event, [
-        ("Stadtrat", 40, 30),
-        ("Referats- und Betriebsleitungen", 25, 20),
-        ("Speaker", 6, 10),
-        ("Beschäftigte", None, 0),
-    ])
+    groups = add_groups(event, data.GROUPS)
     add_people(ctx, event, groups["Stadtrat"], 40, ("Stadtrat",), data.COUNCIL_DOMAIN)
     add_people(ctx, event, groups["Referats- und Betriebsleitungen"], 21,
                data.DEPARTMENTS + data.MUNICIPAL_COMPANIES, data.CITY_DOMAIN)
