@@ -174,3 +174,37 @@ def test_people_without_a_stream_place_get_a_clear_message(live_server, new_page
     page.goto(live_server.url + "/t/no-such-token/watch")
     assert "Dieser Link ist nicht gültig" in page.locator("h1").inner_text()
     check_axe(page, "watch page with a bad link")
+
+
+def test_after_cancelling_in_another_tab_the_watch_page_stops_counting_and_links_back(live_server, new_page, hls_stream):
+    live_server.app.config["STREAM_HEARTBEAT_SECONDS"] = 1
+    event_id, url = _live_event(live_server.app, hls_stream)
+    watching = new_page()
+    watching.goto(url)
+    notice = watching.locator("#watch-stopped")
+    assert notice.is_hidden()
+    _play(watching)
+    assert _wait_for(live_server.app, event_id, lambda f: f.watching_now == 1).watching_now == 1
+
+    personal_page = watching.context.new_page()
+    personal_page.goto(url.removesuffix("/watch"))
+    personal_page.get_by_text("Meine Anmeldung stornieren", exact=True).click()
+    personal_page.get_by_role("button", name="Ja, Anmeldung stornieren").click()
+    personal_page.wait_for_load_state()
+    assert _figures(live_server.app, event_id).watching_now == 0
+
+    notice.wait_for(state="visible", timeout=10_000)
+    assert notice.get_attribute("role") == "alert"
+    assert "nicht mehr als Zuschauer*in" in notice.inner_text()
+    link = notice.get_by_role("link", name="Auf Ihrer Anmeldeseite wieder anmelden")
+    assert link.get_attribute("href") == "/t/" + url.split("/t/")[1].removesuffix("/watch")
+    refused = []
+    watching.on("response", lambda response: refused.append(response.status) if "heartbeat" in response.url else None)
+    watching.wait_for_timeout(2500)
+    assert refused == [], "no heartbeats after the refusal"
+    assert _figures(live_server.app, event_id).watching_now == 0
+    check_axe(watching, "watch page after a cancellation")
+    screenshot(watching, "stream-stopped-desktop")
+    link.click()
+    watching.wait_for_url(url.removesuffix("/watch"))
+    assert "stornier" in watching.locator("main").inner_text()

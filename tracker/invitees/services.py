@@ -1,4 +1,6 @@
 """Invitee list operations."""
+from collections.abc import Callable
+
 from sqlalchemy import Select, func, or_, select
 
 from ..audit.services import record
@@ -70,9 +72,22 @@ def save_invitee(event_id: int, values: dict, invitee: Invitee | None = None) ->
     return invitee
 
 
+#: Called with the invitee just before an organiser takes them off the list, in the same transaction. Higher areas
+#: register here instead of being imported (the livestream stops their viewer: tracker.stream.services).
+REMOVAL_HOOKS: list[Callable[[Invitee], None]] = []
+
+
+def on_invitee_removal(hook: Callable[[Invitee], None]) -> Callable[[Invitee], None]:
+    """Register a hook to run before an invitee is taken off the list (at import time)."""
+    REMOVAL_HOOKS.append(hook)
+    return hook
+
+
 def remove_invitee(invitee: Invitee) -> None:
     """Take a person off the list, with their answer and tickets."""
     record("invitee.removed", event_id=invitee.event_id, invitee_id=invitee.id)
+    for hook in REMOVAL_HOOKS:
+        hook(invitee)
     db.session.delete(invitee)
 
 

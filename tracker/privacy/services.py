@@ -17,7 +17,7 @@ from ..mail.models import InvitationBatch, OutboxMail
 from ..registration.models import ACTIVE_STATUSES, Registration, Status, Ticket
 from ..registration.services import AnswerRefused, Choice, answer
 from ..stream.models import ViewerMinute
-from ..stream.services import replace_minutes_by_snapshot
+from ..stream.services import replace_minutes_by_snapshot, stop_viewer
 
 #: Keys of a stored door answer that name a person; removed when that person's data is erased.
 PERSONAL_ANSWER_KEYS = ("name", "unit", "email")
@@ -139,10 +139,12 @@ def erase_invitee(invitee_id: int, now: datetime) -> None:
     """Erase one invitee on their request (GDPR Art. 17): withdraw, then anonymise.
 
     The row stays, nameless, so that the event's totals (answers, check-ins) do not change; the
-    personal link stops working, and mails and door answers naming the person are deleted or redacted.
+    personal link stops working, so does their livestream viewer, and mails and door answers naming the person are
+    deleted or redacted.
     """
     invitee = db.session.get(Invitee, invitee_id)
     _withdraw(invitee, now)
+    stop_viewer(invitee)
     email = invitee.email
     registration = invitee.registration
     db.session.execute(

@@ -2,7 +2,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, and_
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, and_, or_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -70,6 +70,22 @@ class Registration(db.Model):
     @classmethod
     def _holds_hall_seat_expression(cls):
         return and_(cls.status == Status.CONFIRMED, cls.mode == Mode.HALL)
+
+    @hybrid_property
+    def may_watch(self) -> bool:
+        """Confirmed for the livestream or the hall (hall guests may follow online), or waiting with a stream place
+        (in Python and in SQL)."""
+        if self.status == Status.CONFIRMED:
+            return self.mode in (Mode.STREAM, Mode.HALL)
+        return self.status == Status.WAITING and self.stream_while_waiting
+
+    @may_watch.inplace.expression
+    @classmethod
+    def _may_watch_expression(cls):
+        return or_(
+            and_(cls.status == Status.CONFIRMED, cls.mode.in_((Mode.STREAM, Mode.HALL))),
+            and_(cls.status == Status.WAITING, cls.stream_while_waiting),
+        )
 
     @property
     def active_ticket(self) -> "Ticket | None":

@@ -3,6 +3,7 @@
 Every change runs under the event's row lock, so seats are counted by one request at a time.
 Services flush; the view commits once.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -47,6 +48,18 @@ class AnswerRefused(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
+
+
+#: Called with the registration after every change of an answer in `answer()`, in the same transaction, under the
+#: event's row lock. Higher areas register here instead of being imported (the livestream stops a viewer who may no
+#: longer watch: tracker.stream.services).
+ANSWER_CHANGE_HOOKS: list[Callable[[Registration], None]] = []
+
+
+def on_answer_change(hook: Callable[[Registration], None]) -> Callable[[Registration], None]:
+    """Register a hook to run after every change of an answer (at import time)."""
+    ANSWER_CHANGE_HOOKS.append(hook)
+    return hook
 
 
 @dataclass
@@ -126,6 +139,8 @@ def answer(invitee_id: int, choice: Choice, now: datetime | None = None) -> Outc
     if held_hall_seat and not registration.holds_hall_seat:
         promoted += fill_freed_seats(event, now)
     queue_confirmation(registration)
+    for hook in ANSWER_CHANGE_HOOKS:
+        hook(registration)
     return Outcome(registration=registration, changed=True, promoted=promoted)
 
 

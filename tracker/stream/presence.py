@@ -10,13 +10,21 @@ who is watching now (last heartbeat less than PRESENCE_SECONDS ago). Nothing liv
   heartbeat in a minute queue a row, and the queued rows are written in one batch each minute (by the
   first heartbeat of the next minute, by `flask stream flush`, and before figures are computed), so the
   database sees exactly one write per viewer per minute.
+
+A viewer whose registration no longer allows watching is stopped (`stop`): it leaves "watching now" at once and its
+later heartbeats raise ViewerStopped. The database store checks the registration inside the heartbeat's own statement;
+Redis keeps a set of stopped viewers per event, checked inside the heartbeat script and written after the commit
+(`resume` takes a viewer out of it when the watch page lets them watch again).
 """
 from datetime import datetime, timedelta, timezone
 
+import logging
+
 import redis
 from flask import current_app
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from ..database import UTCDateTime
 from ..events.models import Event
@@ -24,11 +32,18 @@ from ..extensions import db
 from ..invitees.models import Invitee
 from ..limits import Budget, count_in_limiter_storage
 from ..redis_client import redis_client
+from ..registration.models import Registration
 from .models import ViewerMinute
 from .viewers import Viewer
 
 #: A viewer counts as watching until this many seconds after their last heartbeat.
 PRESENCE_SECONDS = 90
+
+log = logging.getLogger(__name__)
+
+
+class ViewerStopped(Exception):
+    """The viewer's registration no longer allows watching; the heartbeat was not recorded."""
 
 
 def minute_of(moment: datetime) -> datetime:
@@ -39,32 +54,33 @@ def _dialect_insert():
     return postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
 
 
-def _heartbeat_upsert(dialect_insert):
-    """The minute row's upsert; its last-seen time is rewritten only when it moves forward (or after a goodbye)."""
-    insert = dialect_insert(ViewerMinute.__table__)
-    last_seen = ViewerMinute.__table__.c.last_seen_at
-    return insert.on_conflict_do_update(
-        index_elements=["event_id", "viewer_key", "minute"],
-        set_={"last_seen_at": insert.excluded.last_seen_at},
-        where=last_seen.is_(None) | (last_seen < insert.excluded.last_seen_at),
-    )
+def _heartbeat_statement(dialect, guard: str):
+    """The minute row's upsert as one statement, for an anonymous viewer or an invitee who may still watch
+    (`Registration.may_watch`, one lookup by the unique invitee id); its last-seen time is rewritten only when it
+    moves forward (or after a goodbye). Nothing is written for an invitee who may not watch."""
+    may_watch = Registration.may_watch.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    return text(
+        f"""
+        INSERT INTO viewer_minutes (event_id, viewer_key, minute, invitee_id, last_seen_at)
+        SELECT CAST(:event_id AS INTEGER), CAST(:viewer_key AS VARCHAR), :minute, CAST(:invitee_id AS INTEGER),
+               :last_seen_at
+        WHERE {guard} AND (CAST(:invitee_id AS INTEGER) IS NULL OR EXISTS (
+            SELECT 1 FROM registrations
+            WHERE registrations.invitee_id = CAST(:invitee_id AS INTEGER) AND ({may_watch})))
+        ON CONFLICT (event_id, viewer_key, minute) DO UPDATE SET last_seen_at = excluded.last_seen_at
+        WHERE viewer_minutes.last_seen_at IS NULL OR viewer_minutes.last_seen_at < excluded.last_seen_at
+        """
+    ).bindparams(bindparam("minute", type_=UTCDateTime()), bindparam("last_seen_at", type_=UTCDateTime()))
 
 
-_SQLITE_HEARTBEAT = _heartbeat_upsert(sqlite.insert)
+_SQLITE_HEARTBEAT = _heartbeat_statement(sqlite.dialect(), "1 = 1")
 
-#: The same upsert on PostgreSQL as one statement in its own transaction: one round trip, no BEGIN, SET or COMMIT.
+#: On PostgreSQL the statement runs in its own transaction: one round trip, no BEGIN, SET or COMMIT.
 #: set_config(..., true) turns off synchronous commit for that transaction only (a heartbeat lost in a crash costs
 #: nothing; not waiting for the WAL flush saves most of its time). Built once; SQLAlchemy caches its compilation.
-_POSTGRES_HEARTBEAT = text(
-    """
-    INSERT INTO viewer_minutes (event_id, viewer_key, minute, invitee_id, last_seen_at)
-    SELECT CAST(:event_id AS INTEGER), CAST(:viewer_key AS VARCHAR), :minute, CAST(:invitee_id AS INTEGER),
-           :last_seen_at
-    WHERE set_config('synchronous_commit', 'off', true) = 'off'
-    ON CONFLICT (event_id, viewer_key, minute) DO UPDATE SET last_seen_at = excluded.last_seen_at
-    WHERE viewer_minutes.last_seen_at IS NULL OR viewer_minutes.last_seen_at < excluded.last_seen_at
-    """
-).bindparams(bindparam("minute", type_=UTCDateTime()), bindparam("last_seen_at", type_=UTCDateTime()))
+_POSTGRES_HEARTBEAT = _heartbeat_statement(
+    postgresql.dialect(), "set_config('synchronous_commit', 'off', true) = 'off'"
+)
 
 
 class DatabasePresence:
@@ -84,17 +100,32 @@ class DatabasePresence:
         }
         if db.engine.dialect.name == "postgresql":
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            db.session.execute(_POSTGRES_HEARTBEAT, row)
+            written = db.session.execute(_POSTGRES_HEARTBEAT, row).rowcount
         else:
-            db.session.execute(_SQLITE_HEARTBEAT, row)
+            written = db.session.execute(_SQLITE_HEARTBEAT, row).rowcount
+        # Nothing written: a late heartbeat of another tab, or an invitee who may no longer watch (rare either way).
+        if not written and viewer.invitee_id is not None and not db.session.scalar(
+            select(Registration.may_watch).where(Registration.invitee_id == viewer.invitee_id)
+        ):
+            raise ViewerStopped(viewer.key)
         return None
 
     def goodbye(self, viewer: Viewer, now: datetime) -> None:
+        self._not_seen(viewer.event_id, viewer.key, now)
+
+    def stop(self, event_id: int, viewer_key: str, now: datetime, closes_at: datetime) -> None:
+        """Out of "watching now" in the caller's transaction; the heartbeat's own check refuses the rest."""
+        self._not_seen(event_id, viewer_key, now)
+
+    def resume(self, event_id: int, viewer_key: str) -> None:
+        """Nothing to undo: the heartbeat reads the registration itself."""
+
+    def _not_seen(self, event_id: int, viewer_key: str, now: datetime) -> None:
         db.session.execute(
             update(ViewerMinute)
             .where(
-                ViewerMinute.event_id == viewer.event_id,
-                ViewerMinute.viewer_key == viewer.key,
+                ViewerMinute.event_id == event_id,
+                ViewerMinute.viewer_key == viewer_key,
                 ViewerMinute.minute >= minute_of(now - timedelta(seconds=PRESENCE_SECONDS)),
             )
             .values(last_seen_at=None)
@@ -122,13 +153,18 @@ class DatabasePresence:
         """Nothing to forget outside the database."""
 
 
-#: KEYS: seen, minute, pending, pending events, flush marker, then a counter per budget; ARGV: viewer key,
-#: timestamp, pending entry, event id, then amount and window end per budget. Returns the negated window end of a
-#: spent budget (nothing recorded), else 1 for the minute's first heartbeat of all viewers (time to flush), else 0.
+#: The heartbeat script's answer for a stopped viewer.
+STOPPED = 2
+
+#: KEYS: seen, minute, pending, pending events, flush marker, stopped viewers, then a counter per budget; ARGV: viewer
+#: key, timestamp, pending entry, event id, then amount and window end per budget. Returns STOPPED for a stopped viewer
+#: and the negated window end of a spent budget (nothing recorded either way), else 1 for the minute's first heartbeat
+#: of all viewers (time to flush), else 0.
 _HEARTBEAT_SCRIPT = """
-for budget = 1, #KEYS - 5 do
-  local used = redis.call('INCR', KEYS[5 + budget])
-  if used == 1 then redis.call('EXPIREAT', KEYS[5 + budget], ARGV[4 + 2 * budget]) end
+if redis.call('SISMEMBER', KEYS[6], ARGV[1]) == 1 then return 2 end
+for budget = 1, #KEYS - 6 do
+  local used = redis.call('INCR', KEYS[6 + budget])
+  if used == 1 then redis.call('EXPIREAT', KEYS[6 + budget], ARGV[4 + 2 * budget]) end
   if used > tonumber(ARGV[3 + 2 * budget]) then return -tonumber(ARGV[4 + 2 * budget]) end
 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
@@ -165,6 +201,9 @@ class RedisPresence:
     def _pending_key(self, event_id: int) -> str:
         return f"{self.prefix}pending:{event_id}"
 
+    def _stopped_key(self, event_id: int) -> str:
+        return f"{self.prefix}stopped:{event_id}"
+
     @property
     def _pending_events_key(self) -> str:
         return f"{self.prefix}pending-events"
@@ -179,12 +218,15 @@ class RedisPresence:
             self._pending_key(viewer.event_id),
             self._pending_events_key,
             f"{self.prefix}flush:{minute}",
+            self._stopped_key(viewer.event_id),
             *(budget.key for budget in budgets),
         ]
         args = [viewer.key, now.timestamp(), entry, viewer.event_id]
         for budget in budgets:
             args += [budget.amount, budget.ends_at]
         outcome = self._heartbeat(keys=keys, args=args)
+        if outcome == STOPPED:
+            raise ViewerStopped(viewer.key)
         if outcome < 0:
             return -outcome
         if outcome:
@@ -193,6 +235,21 @@ class RedisPresence:
 
     def goodbye(self, viewer: Viewer, now: datetime) -> None:
         self.client.zrem(self._seen_key(viewer.event_id), viewer.key)
+
+    def stop(self, event_id: int, viewer_key: str, now: datetime, closes_at: datetime) -> None:
+        """Stop the viewer once the caller's transaction commits (a rolled-back change stops nobody)."""
+        db.session.info.setdefault(_STOPS, []).append((self, event_id, viewer_key, closes_at))
+
+    def _stop_now(self, event_id: int, viewer_key: str, closes_at: datetime) -> None:
+        """Out of "watching now", into the event's stopped set until a day after its heartbeats close."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.zrem(self._seen_key(event_id), viewer_key)
+        pipe.sadd(self._stopped_key(event_id), viewer_key)
+        pipe.expireat(self._stopped_key(event_id), int((closes_at + timedelta(days=1)).timestamp()))
+        pipe.execute()
+
+    def resume(self, event_id: int, viewer_key: str) -> None:
+        self.client.srem(self._stopped_key(event_id), viewer_key)
 
     def watching_now(self, event_id: int, now: datetime) -> int:
         since = now.timestamp() - PRESENCE_SECONDS
@@ -228,8 +285,27 @@ class RedisPresence:
         return without_dangling_references(db.session, event_id, rows) if rows else []
 
     def forget(self, event_id: int) -> None:
-        self.client.delete(self._seen_key(event_id), self._pending_key(event_id))
+        self.client.delete(self._seen_key(event_id), self._pending_key(event_id), self._stopped_key(event_id))
         self.client.srem(self._pending_events_key, event_id)
+
+
+#: Key in the session's `info`: the Redis stops waiting for the transaction's commit.
+_STOPS = "stream_stops"
+
+
+@event.listens_for(Session, "after_commit")
+def _stop_after_commit(session: Session) -> None:
+    for store, event_id, viewer_key, closes_at in session.info.pop(_STOPS, ()):
+        try:
+            store._stop_now(event_id, viewer_key, closes_at)
+        except redis.RedisError:
+            # The change is committed; without Redis its viewer counts on until the token ends, as heartbeats fail too.
+            log.exception("could not stop viewer %s of event %s", viewer_key, event_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _no_stop_after_rollback(session: Session) -> None:
+    session.info.pop(_STOPS, None)
 
 
 def minutes_insert():

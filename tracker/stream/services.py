@@ -5,14 +5,18 @@ from enum import StrEnum
 from flask import current_app
 from sqlalchemy import delete, select
 
+from ..database import utcnow
 from ..events.models import Event
 from ..extensions import db
+from ..invitees.models import Invitee
+from ..invitees.services import on_invitee_removal
 from ..limits import heartbeat_budgets
-from ..registration.models import Mode, Registration, Status
+from ..registration.models import Registration
+from ..registration.services import on_answer_change
 from .figures import figures_to_json, stream_figures
 from .models import MinuteTotal, StreamFigureSnapshot, ViewerMinute, ViewerTotal
 from .presence import presence_store
-from .viewers import CLOSES_AFTER_END, OPENS_BEFORE_START, Viewer
+from .viewers import CLOSES_AFTER_END, OPENS_BEFORE_START, Viewer, invitee_viewer_key
 
 #: Seconds between two heartbeats of a watching page, unless STREAM_HEARTBEAT_SECONDS says otherwise.
 DEFAULT_HEARTBEAT_SECONDS = 30
@@ -34,12 +38,30 @@ def watch_phase(event: Event, now: datetime) -> Phase:
 
 
 def may_watch(registration: Registration | None) -> bool:
-    """Confirmed for the livestream or the hall (hall guests may follow online), or waiting with a stream place."""
-    if registration is None:
-        return False
-    if registration.status == Status.CONFIRMED:
-        return registration.mode in (Mode.STREAM, Mode.HALL)
-    return registration.status == Status.WAITING and registration.stream_while_waiting
+    """Whether the registration's person may watch (`Registration.may_watch`); nobody without one."""
+    return registration is not None and registration.may_watch
+
+
+def stop_viewer(invitee: Invitee) -> None:
+    """The invitee's viewer stops counting at once: out of "watching now", and its heartbeats are refused (403)
+    until the watch page lets them watch again (`resume_viewer`)."""
+    event = invitee.event
+    presence_store().stop(event.id, invitee_viewer_key(invitee.id), utcnow(), event.ends_at + CLOSES_AFTER_END)
+
+
+def resume_viewer(invitee: Invitee) -> None:
+    """The watch page found that the invitee may watch: their heartbeats count again."""
+    presence_store().resume(invitee.event_id, invitee_viewer_key(invitee.id))
+
+
+@on_answer_change
+def _stop_viewer_who_may_not_watch(registration: Registration) -> None:
+    """A cancellation, a decline, or the waiting list without a livestream place."""
+    if not may_watch(registration):
+        stop_viewer(registration.invitee)
+
+
+on_invitee_removal(stop_viewer)
 
 
 def heartbeat_seconds() -> int:

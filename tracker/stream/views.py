@@ -13,7 +13,10 @@ from ..extensions import csrf, db
 from ..invitees.links import find_by_token
 from ..security import allow_frame_origin, allow_media_origin
 from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
-from .services import Phase, heartbeat_seconds, may_watch, record_goodbye, record_heartbeat, watch_phase
+from .presence import ViewerStopped
+from .services import (
+    Phase, heartbeat_seconds, may_watch, record_goodbye, record_heartbeat, resume_viewer, watch_phase,
+)
 from .viewers import InvalidViewerToken, issue_token, read_token
 
 bp = Blueprint("stream", __name__)
@@ -29,7 +32,7 @@ def _no_referrer(page):
     return response
 
 
-def _watch_page(event: Event, viewer_token: str | None, anonymous: bool):
+def _watch_page(event: Event, viewer_token: str | None, personal_token: str | None = None):
     now = utcnow()
     if event.stream_kind == StreamKind.HLS:
         allow_media_origin(event.stream_url)
@@ -42,7 +45,8 @@ def _watch_page(event: Event, viewer_token: str | None, anonymous: bool):
         phases=Phase,
         now=now,
         viewer_token=viewer_token,
-        anonymous=anonymous,
+        anonymous=personal_token is None,
+        personal_token=personal_token,
         heartbeat_seconds=heartbeat_seconds(),
     )
 
@@ -61,7 +65,8 @@ def watch(token: str):
     elif not may_watch(invitee.registration):
         response = render_template("stream/not_allowed.html", event=event, token=token, reason="not_registered"), 403
     else:
-        response = _watch_page(event, issue_token(event, invitee.id), anonymous=False)
+        resume_viewer(invitee)
+        response = _watch_page(event, issue_token(event, invitee.id), personal_token=token)
     return _no_referrer(response)
 
 
@@ -72,7 +77,7 @@ def public_watch(public_token: str):
         event = db.session.execute(select(Event).where(Event.public_token == public_token)).scalar_one_or_none()
     if event is None or not event.public_stream or not event.livestream:
         return _no_referrer(render_error(404, _("There is no public livestream at this address.")))
-    return _no_referrer(_watch_page(event, issue_token(event), anonymous=True))
+    return _no_referrer(_watch_page(event, issue_token(event)))
 
 
 def _viewer_from_body():
@@ -105,7 +110,11 @@ def heartbeat():
     now = utcnow()
     if not viewer.accepts(now):
         return render_error(400, _("The livestream is not running now. Please reload the page."))
-    spent_until = record_heartbeat(viewer, now)
+    try:
+        spent_until = record_heartbeat(viewer, now)
+    except ViewerStopped:
+        return render_error(403, _("You are no longer registered for the livestream. Your registration page shows how "
+                                   "to register again."))
     if spent_until is not None:
         return limits.too_many_requests(spent_until - int(now.timestamp()))
     db.session.commit()

@@ -39,13 +39,25 @@ function watch(root) {
   var intervalMs = Number(data.heartbeatSeconds) * 1000;
   var timer = null;
   var playing = false;
+  var stopped = false;
 
   function body() { return JSON.stringify({ viewer: token }); }
+
+  // 403: the registration no longer allows watching. No more heartbeats from this page; it says so and links to
+  // the personal page, where the person may register again (and then reopen this page).
+  function stopForGood() {
+    stopped = true;
+    stop(false);
+    var notice = document.getElementById("watch-stopped");
+    if (notice) { notice.hidden = false; }
+  }
 
   function sendHeartbeat() {
     fetch(data.heartbeatUrl, {
       method: "POST", body: body(), headers: { "Content-Type": "application/json" },
       credentials: "omit", keepalive: true
+    }).then(function (response) {
+      if (response.status === 403) { stopForGood(); }
     }).catch(function () { /* offline for a moment: the next heartbeat tries again */ });
   }
 
@@ -55,7 +67,7 @@ function watch(root) {
   }
 
   function start() {
-    if (timer !== null || !playing || document.visibilityState !== "visible") { return; }
+    if (stopped || timer !== null || !playing || document.visibilityState !== "visible") { return; }
     sendHeartbeat();
     scheduleNext();
   }
