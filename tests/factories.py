@@ -2,6 +2,9 @@
 import itertools
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select
+
+from tracker.accounts.models import Role, User
 from tracker.accounts.services import create_user
 from tracker.events.models import Event, Group
 from tracker.extensions import db
@@ -18,7 +21,10 @@ def make_user(role: str = "organiser", email: str | None = None, name: str | Non
     return user
 
 
-def make_event(title: str = "Infotag Digitalisierung", hall_capacity: int = 130, starts_in=timedelta(days=14), **fields):
+def make_event(title: str = "Infotag Digitalisierung", hall_capacity: int = 130, starts_in=timedelta(days=14), team=None,
+               **fields):
+    """An event; the accounts in `team` manage it. Without `team`, the tests' office: every organiser account made so
+    far manages it (tests of teams name the team; an empty one leaves the event to administrators)."""
     starts_at = datetime.now(timezone.utc).replace(microsecond=0) + starts_in
     values = dict(
         title=title,
@@ -32,7 +38,19 @@ def make_event(title: str = "Infotag Digitalisierung", hall_capacity: int = 130,
     event = Event(**values)
     db.session.add(event)
     db.session.flush()
+    if team is None:
+        team = db.session.execute(select(User).where(User.role == Role.ORGANISER)).scalars()
+    for user in team:
+        join_team(event, user)
     return event
+
+
+def join_team(event, user, role: str = "manager"):
+    """Put the account on the event's team (as its creator or a manager would)."""
+    from tracker.events.teams import EventTeamMember
+
+    db.session.add(EventTeamMember(event_id=event.id, user_id=user.id, role=role))
+    db.session.flush()
 
 
 def make_group(event, name: str, reserved_seats: int | None = None, **fields):
