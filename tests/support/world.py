@@ -55,6 +55,7 @@ def build_world(app) -> World:
         values = {
             "event_id": event.id, "group_id": group.id, "invitee_id": invitee.id, "door_id": door.id,
             "device_id": device.id, "checkin_id": checkin.id, "user_id": users["door"].id,
+            "member_id": users["organiser"].id,
             "pending_id": pending.id, "batch_id": batch.id, "mail_id": mail.id, "code": pairing_code,
             "token": personal_token(invitee), "public_token": event.public_token, "signed": "not-signed",
             "filename": "css/app.css", "file_format": "csv",
