@@ -191,3 +191,17 @@ def test_organisers_scan_only_at_the_events_they_manage(app, office):
         assert client.get(f"/api/checkin/counts?door={door_id}", headers=headers).status_code == status, name
     home = client_of(app, office.users["outsider"]).get("/door").get_data(as_text=True)
     assert "Eingang Nord" not in home
+
+
+def test_the_demo_organiser_manages_the_demo_events(app):
+    from tracker.accounts.services import find_user
+    from tracker.demo.services import DEMO_ACCOUNTS, load_demo
+
+    with app.app_context():
+        events = [event.id for event in load_demo()]
+        db.session.commit()
+        organiser = find_user(DEMO_ACCOUNTS[0].email)
+    client = app.test_client()
+    login(client, organiser, DEMO_ACCOUNTS[0].password)
+    for event_id in events:
+        assert client.get(f"/events/{event_id}/team").status_code == 200
