@@ -205,3 +205,39 @@ def test_the_demo_organiser_manages_the_demo_events(app):
     login(client, organiser, DEMO_ACCOUNTS[0].password)
     for event_id in events:
         assert client.get(f"/events/{event_id}/team").status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_migration_makes_each_known_creator_the_manager_of_their_event(kind, tmp_path):
+    """Existing events: the creator named by the audit log, if still an active organiser; else no team."""
+    from flask_migrate import downgrade, upgrade
+
+    from tracker import create_app
+    from tracker.audit.models import AuditEntry
+
+    from .conftest import POSTGRES_URL, Backend, base_config
+
+    if kind == "postgresql" and not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured: set TRACKER_TEST_POSTGRES_URL")
+    database = Backend(kind, tmp_path)
+    app = create_app(base_config(database.url if kind == "postgresql" else f"sqlite:///{database.template}", tmp_path))
+    try:
+        with app.app_context():
+            downgrade(revision="b8d4f0e2a3c5")
+            creator, gone_to_the_door = make_user(office=False), make_user(office=False)
+            gone_to_the_door.role = "door"
+            made, copied, by_the_door, by_nobody = (make_event(title, team=[]) for title in "ABCD")
+            for event, user, action in ((made, creator, "event.created"), (copied, creator, "event.copied"),
+                                        (by_the_door, gone_to_the_door, "event.created"), (by_nobody, None, "event.created")):
+                db.session.add(AuditEntry(action=action, event_id=event.id, user_id=user and user.id, actor="x"))
+            db.session.commit()
+            ids = made.id, copied.id, creator.id
+            db.session.remove()
+            upgrade()
+            rows = db.session.execute(select(EventTeamMember.event_id, EventTeamMember.user_id, EventTeamMember.role)
+                                      .order_by(EventTeamMember.event_id)).all()
+            assert rows == [(ids[0], ids[2], "manager"), (ids[1], ids[2], "manager")]
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        database.drop()
