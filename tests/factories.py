@@ -2,6 +2,9 @@
 import itertools
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select
+
+from tracker.accounts.models import Role, User
 from tracker.accounts.services import create_user
 from tracker.events.models import Event, Group
 from tracker.extensions import db
@@ -11,14 +14,23 @@ _numbers = itertools.count(1)
 PASSWORD = "correct horse battery"
 
 
-def make_user(role: str = "organiser", email: str | None = None, name: str | None = None):
+def make_user(role: str = "organiser", email: str | None = None, name: str | None = None, office: bool = True):
+    """An account; an organiser joins the team of every event made so far, as make_event's default team does
+    (the tests' one office), unless office=False."""
     number = next(_numbers)
     user = create_user(email or f"{role}{number}@example.org", name or f"{role.title()} {number}", PASSWORD, role)
     db.session.flush()
+    if role == Role.ORGANISER and office:
+        for event in db.session.execute(select(Event)).scalars():
+            join_team(event, user)
     return user
 
 
-def make_event(title: str = "Infotag Digitalisierung", hall_capacity: int = 130, starts_in=timedelta(days=14), **fields):
+def make_event(title: str = "Infotag Digitalisierung", hall_capacity: int = 130, starts_in=timedelta(days=14), team=None,
+               **fields):
+    """An event; the accounts in `team` manage it. Without `team`, the tests' office: every organiser account made so
+    far manages it, and so will every one made later with make_user (tests of teams name the team and make their
+    accounts first or with office=False; an empty team leaves the event to administrators)."""
     starts_at = datetime.now(timezone.utc).replace(microsecond=0) + starts_in
     values = dict(
         title=title,
@@ -32,7 +44,21 @@ def make_event(title: str = "Infotag Digitalisierung", hall_capacity: int = 130,
     event = Event(**values)
     db.session.add(event)
     db.session.flush()
+    if team is None:
+        team = db.session.execute(select(User).where(User.role == Role.ORGANISER)).scalars()
+    for user in team:
+        join_team(event, user)
     return event
+
+
+def join_team(event, user, role: str = "manager"):
+    """Put the account on the event's team with this role (as its creator or a manager would)."""
+    from tracker.events.teams import EventTeamMember, member
+
+    entry = member(event, user.id) or EventTeamMember(event_id=event.id, user_id=user.id)
+    entry.role = role
+    db.session.add(entry)
+    db.session.flush()
 
 
 def make_group(event, name: str, reserved_seats: int | None = None, **fields):

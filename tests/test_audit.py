@@ -24,8 +24,8 @@ def logged(app):
     """Two events with entries, an organiser, door staff and an administrator."""
     berlin_noon = datetime(2026, 5, 4, 10, 0, tzinfo=timezone.utc)
     with app.app_context():
-        first, second = make_event("Infotag A"), make_event("Infotag B")
         users = {role: make_user(role) for role in ("organiser", "door", "admin")}
+        first, second = make_event("Infotag A"), make_event("Infotag B")
         add_entry(first.id, "invitees.imported", "Anna Berger", berlin_noon, added=120)
         add_entry(first.id, "invitations.sent", "Anna Berger", berlin_noon + timedelta(days=1), count=120)
         add_entry(first.id, "checkin.reverted", "Ben Kraus", berlin_noon + timedelta(days=2), checkin_id=7)
@@ -92,8 +92,8 @@ def test_a_bad_filter_is_explained_in_german_and_shows_everything(client, logged
 def test_the_log_is_paginated(app_factory, backend):
     app = app_factory(PAGE_SIZE=2)
     with app.app_context():
-        event = make_event()
         organiser = make_user("organiser")
+        event = make_event()
         for number in range(5):
             record("export.downloaded", event_id=event.id, actor="Anna", number=number)
         db.session.commit()

@@ -13,8 +13,8 @@ from .factories import make_event, make_invitee, make_registration, make_user
 
 def _event_and_organiser(app):
     with app.app_context():
-        event = make_event(title="Infotag Digitalisierung")
         organiser = make_user("organiser")
+        event = make_event(title="Infotag Digitalisierung")
         staff = make_user("door", name="Dora Door")
         db.session.commit()
         return event.id, organiser, staff

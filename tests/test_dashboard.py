@@ -251,8 +251,8 @@ def cache_apps(request, app_factory):
 def test_fifty_open_dashboards_cost_one_computation_per_interval(cache_apps):
     first, second = cache_apps
     with first.app_context():
-        scenario = build_scenario()
         organiser = make_user("organiser")
+        scenario = build_scenario()
         db.session.commit()
         event = db.session.get(Event, scenario.event_id)
         log = StatementLog(first)
@@ -348,8 +348,8 @@ def test_unknown_event_is_a_friendly_404(app, client):
 
 def test_dashboard_page_shows_the_figures_in_german(app, client):
     with app.app_context():
-        scenario = build_scenario()
         organiser = make_user()
+        scenario = build_scenario()
         db.session.commit()
     login(client, organiser)
     page = client.get(f"/events/{scenario.event_id}/dashboard").get_data(as_text=True)

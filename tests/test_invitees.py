@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tracker.audit.models import AuditEntry
 from tracker.database import utcnow
-from tracker.events.models import Group
+from tracker.events.models import Event, Group
 from tracker.extensions import db
 from tracker.invitees.imports import MAX_IMPORT_BYTES
 from tracker.invitees.links import find_by_token, personal_token
@@ -17,7 +17,7 @@ from tracker.invitees.models import Invitee, PendingImport
 from tracker.registration.models import Registration
 
 from .conftest import login
-from .factories import make_event, make_group, make_invitee, make_registration, make_user
+from .factories import join_team, make_event, make_group, make_invitee, make_registration, make_user
 
 BAD_ROWS_CSV = "\r\n".join([
     "Vorname;Nachname;E-Mail;Gruppe;Referat;Sprache",
@@ -218,6 +218,7 @@ def test_only_the_uploader_may_confirm(app, client, setup):
     page = upload(client, event, BAD_ROWS_CSV.encode()).get_data(as_text=True)
     with app.app_context():
         other = make_user("organiser")
+        join_team(db.session.get(Event, event.id), other)
         db.session.commit()
     other_client = app.test_client()
     login(other_client, other)

@@ -21,7 +21,7 @@ from tracker.registration.services import Choice, answer
 from tracker.stream.viewers import issue_token
 
 from .conftest import login
-from .factories import make_event, make_group, make_invitee, make_user
+from .factories import join_team, make_event, make_group, make_invitee, make_user
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 PEOPLE = [
@@ -121,9 +121,10 @@ def test_purge_keeps_the_totals_and_leaves_no_name_or_address(app, client, runne
     assert personal_traces(app, people), "the arranged event holds personal data"
     with time_machine.travel(T0 + timedelta(days=100), tick=False):
         with app.app_context():
+            organiser = make_user("organiser")
+            join_team(db.session.get(Event, held_event["event"]), organiser)
             other = make_event("Infotag später", starts_in=timedelta(days=-20))
             make_invitee(other, name="Bleibt Bestehen", email="bleibt@muenchen.example")
-            organiser = make_user("organiser")
             db.session.commit()
         before = dashboard_figures(client, organiser, held_event["event"])
         assert before["hall"]["present"] == 3, before

@@ -28,8 +28,8 @@ from .test_dashboard import build_scenario
 @pytest.fixture
 def organiser_client(app, client):
     with app.app_context():
-        scenario = build_scenario()
         organiser = make_user("organiser")
+        scenario = build_scenario()
         db.session.commit()
     login(client, organiser)
     client.scenario = scenario
@@ -101,8 +101,8 @@ def test_a_pdf_made_before_the_end_says_so(app, organiser_client):
 
 def test_report_of_an_event_without_data_is_fine(app, client):
     with app.app_context():
-        event = make_event()
         organiser = make_user()
+        event = make_event()
         db.session.commit()
     login(client, organiser)
     page = client.get(f"/events/{event.id}/report").get_data(as_text=True)
@@ -145,11 +145,11 @@ def test_formula_injection_is_defused(value):
 
 def test_exports_defuse_names_and_units_that_look_like_formulas(app, client):
     with app.app_context():
+        organiser = make_user()
         event = make_event()
         group = make_group(event, "=Gruppe")
         invitee = make_invitee(event, name="=cmd|' /C calc'!A0", group=group, unit="@Referat")
         make_registration(invitee, mode="stream")
-        organiser = make_user()
         db.session.commit()
     login(client, organiser)
     rows = list(csv.reader(io.StringIO(client.get(f"/events/{event.id}/exports/attendance.csv").data.decode()[1:]),

@@ -3,7 +3,8 @@
 A new route without a line in EXPECTED fails the suite, so every route gets an explicit access decision.
 Answers: ok (served, or refused for bad input: the role may use it), login (sent to the login page), 403, 404.
 Roles: anonymous (no session; a wrong token where the address has one), invitee (the own personal link, else as
-anonymous), door (door staff assigned to event A), organiser, admin.
+anonymous), door (door staff assigned to event A), organiser (manager of event A), reader (reads event A),
+other organiser (manager of event B only: event A does not exist for them), admin.
 """
 
 from tracker.extensions import db
@@ -11,16 +12,25 @@ from tracker.extensions import db
 from .conftest import login
 from .support.world import build_world
 
-ROLES = ("anonymous", "invitee", "door", "organiser", "admin")
+ROLES = ("anonymous", "invitee", "door", "organiser", "reader", "other organiser", "admin")
 PUBLIC = dict.fromkeys(ROLES, "ok")
-ORGANISERS = {"anonymous": "login", "invitee": "login", "door": "403", "organiser": "ok", "admin": "ok"}
-ADMINS = {"anonymous": "login", "invitee": "login", "door": "403", "organiser": "403", "admin": "ok"}
-STAFF = {"anonymous": "login", "invitee": "login", "door": "ok", "organiser": "ok", "admin": "ok"}
-DOOR_API = {"anonymous": "403", "invitee": "403", "door": "ok", "organiser": "ok", "admin": "ok"}
-PERSONAL = {"anonymous": "404", "invitee": "ok", "door": "404", "organiser": "404", "admin": "404"}
+NOT_LOGGED_IN = {"anonymous": "login", "invitee": "login", "door": "403"}
+#: Organiser pages that belong to no event (the list, a new event, the series).
+ORGANISERS = {**NOT_LOGGED_IN, "organiser": "ok", "reader": "ok", "other organiser": "ok", "admin": "ok"}
+#: Pages of event A for its managers; readers are refused, everybody else outside the team finds nothing.
+EVENT_PAGES = {**NOT_LOGGED_IN, "organiser": "ok", "reader": "403", "other organiser": "404", "admin": "ok"}
+#: Pages of event A that its readers may open too: dashboard, live figures, report, PDF, exports.
+READABLE = {**EVENT_PAGES, "reader": "ok"}
+ADMINS = {**NOT_LOGGED_IN, "organiser": "403", "reader": "403", "other organiser": "403", "admin": "ok"}
+STAFF = {**NOT_LOGGED_IN, "door": "ok", "organiser": "ok", "reader": "ok", "other organiser": "ok", "admin": "ok"}
+#: The door of event A: its door staff and its managers scan there (organisers only where they manage).
+SCANNER = {**STAFF, "reader": "403", "other organiser": "403"}
+DOOR_API = {"anonymous": "403", "invitee": "403", "door": "ok", "organiser": "ok", "reader": "403",
+            "other organiser": "403", "admin": "ok"}
+PERSONAL = {**dict.fromkeys(ROLES, "404"), "invitee": "ok"}
 
 EXPECTED: dict[tuple[str, str], dict[str, str]] = {
-    ("accounts.index", "GET"): {"anonymous": "login", "invitee": "login", "door": "ok", "organiser": "ok", "admin": "ok"},
+    ("accounts.index", "GET"): {**STAFF, "door": "ok"},
     ("accounts.login", "GET"): PUBLIC,
     ("accounts.login", "POST"): PUBLIC,
     ("accounts.logout", "POST"): dict.fromkeys(ROLES, "login"),  # everyone ends on the login page
@@ -46,7 +56,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("privacy.erase", "GET"): PERSONAL,
     ("privacy.erase", "POST"): PERSONAL,
     ("checkin.door_home", "GET"): STAFF,
-    ("checkin.scanner", "GET"): STAFF,
+    ("checkin.scanner", "GET"): SCANNER,
     ("checkin.pair_with_camera", "GET"): PUBLIC,
     ("checkin.pair", "GET"): PUBLIC,
     ("checkin.complete_pairing", "POST"): PUBLIC,
@@ -64,25 +74,32 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("admin.end_sessions", "POST"): ADMINS,
     ("audit.global_log", "GET"): ADMINS,
 }
-ORGANISER_ENDPOINTS = """
+ORGANISER_ENDPOINTS = "dashboard.series GET | events.index GET | events.create GET | events.create POST"
+READABLE_ENDPOINTS = """
+    dashboard.dashboard GET | dashboard.live_figures GET | dashboard.report GET | dashboard.report_as_pdf GET
+    dashboard.attendance GET | dashboard.figures_export GET
+"""
+EVENT_ENDPOINTS = """
     audit.event_log GET | checkin.manage GET | checkin.create_door POST | checkin.start_pairing POST
     checkin.revoke_device POST | checkin.assign_staff POST | checkin.unassign_staff POST | checkin.set_checkout POST
-    checkin.revert_checkin POST | dashboard.dashboard GET | dashboard.live_figures GET | dashboard.report GET
-    dashboard.report_as_pdf GET | dashboard.attendance GET
-    dashboard.figures_export GET | dashboard.series GET | dashboard.copy GET | dashboard.copy POST
-    events.index GET | events.create GET | events.create POST | events.show GET | events.edit GET | events.edit POST
+    checkin.revert_checkin POST | dashboard.copy GET | dashboard.copy POST
+    events.show GET | events.edit GET | events.edit POST
     events.groups GET | events.groups POST | events.edit_group GET | events.edit_group POST | events.delete_group GET
-    events.delete GET | invitations.index GET | invitations.start_batch POST | invitations.advance_batch POST
+    events.delete GET | events.team GET | events.team POST | events.change_team_role POST
+    events.remove_team_member POST | invitations.index GET | invitations.start_batch POST
+    invitations.advance_batch POST
     invitations.resend POST | invitations.requeue POST | invitees.index GET | invitees.create GET | invitees.create POST
     invitees.edit GET | invitees.edit POST | invitees.delete GET | invitees.upload GET | invitees.upload POST
     invitees.preview GET | invitees.cancel POST | invitees.confirm POST | registration.manage GET
     registration.manage_control POST | registration.manage_deadline POST | registration.manage_promote POST
     invitations.confirm_batch POST | invitations.text GET | invitations.text POST | invitations.batch_progress GET
 """
-for line in ORGANISER_ENDPOINTS.split("|"):
-    for pair in line.strip().split("\n"):
-        endpoint, method = pair.split()
-        EXPECTED[(endpoint, method)] = ORGANISERS
+for endpoints, answers in ((ORGANISER_ENDPOINTS, ORGANISERS), (READABLE_ENDPOINTS, READABLE),
+                           (EVENT_ENDPOINTS, EVENT_PAGES)):
+    for pair in endpoints.replace("\n", "|").split("|"):
+        if pair.strip():
+            endpoint, method = pair.split()
+            EXPECTED[(endpoint, method)] = answers
 #: Destructive confirmations are answered by GET only in the matrix (their POST is tested in their area).
 NOT_WALKED = {("events.delete", "POST"), ("events.delete_group", "POST"), ("invitees.delete", "POST")}
 
@@ -100,7 +117,7 @@ def routes(app):
 
 def api_body(path: str, door_id: int, role: str) -> dict | None:
     """A well-formed body, so that the answer is the access decision and not a complaint about the input."""
-    nonce = f"matrix-{role}-0001"
+    nonce = f"matrix-{role.replace(' ', '-')}-0001"
     if path.endswith("/scan"):
         return {"door": door_id, "code": "UNKNOWN1", "nonce": nonce}
     if path.endswith("/walk-in"):

@@ -4,6 +4,7 @@ from .audit.models import AuditEntry  # noqa: F401
 from .checkin.models import CheckIn, Door, DoorDevice, DoorStaffAssignment, ScanAttempt  # noqa: F401
 from .dashboard.models import EventFigureSnapshot, FigureCache  # noqa: F401
 from .events.models import Event, Group, StreamKind  # noqa: F401
+from .events.teams import EventTeamMember, TeamRole  # noqa: F401
 from .invitees.models import Invitee, InviteeSource, PendingImport  # noqa: F401
 from .mail.models import InvitationBatch, MailStatus, OutboxMail  # noqa: F401
 from .registration.models import ACTIVE_STATUSES, Mode, Registration, Status, Ticket  # noqa: F401

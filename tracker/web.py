@@ -7,11 +7,13 @@ and nowhere else.
 from functools import wraps
 
 from flask import Flask, abort, current_app, g, request
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
 from .accounts.access import organiser_required
 from .events.models import Event
+from .events.teams import TeamRole, role_of
 from .extensions import db
 
 
@@ -30,16 +32,27 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
 
 
-def event_view(view):
-    """An organiser page of one event: the URL's `event_id` becomes the loaded `event`, the view's first argument."""
+def event_view(view=None, *, readers: bool = False):
+    """An organiser page of one event: the URL's `event_id` becomes the loaded `event`, the view's first argument.
+
+    Only the event's team sees it (administrators: every event): to anybody else the event does not exist (404).
+    The team's readers may open the pages marked `@event_view(readers=True)` (dashboard, report, exports); every
+    other page of the event answers them 403 — they know the event already, so the answer hides nothing and says
+    truthfully that they lack the right. `g.team_role` holds the viewer's role for the tabs.
+    """
+    if view is None:
+        return lambda view: event_view(view, readers=readers)
 
     @wraps(view)
     @organiser_required
     def wrapped(*args, event_id: int, **kwargs):
         event = db.session.get(Event, event_id)
-        if event is None:
+        role = role_of(current_user, event_id) if event is not None else None
+        if role is None:
             abort(404)
-        g.event = event
+        if role == TeamRole.READER and not readers:
+            abort(403)
+        g.event, g.team_role = event, role
         return view(event, *args, **kwargs)
 
     return wrapped

@@ -12,7 +12,7 @@ from tracker.invitees.models import PendingImport
 from tracker.mail.models import InvitationBatch, OutboxMail
 from tracker.registration.services import Choice, answer
 
-from ..factories import make_event, make_group, make_invitee, make_user
+from ..factories import join_team, make_event, make_group, make_invitee, make_user
 
 
 @dataclass
@@ -24,14 +24,20 @@ class World:
 
 
 def build_world(app) -> World:
-    """Event A (group, invitee with a ticket and a check-in, door, device, import, batch, mail) and event B."""
+    """Event A (group, invitee with a ticket and a check-in, door, device, import, batch, mail) and event B.
+
+    Accounts: door staff assigned to A; "organiser" manages A, "reader" reads A, "other organiser" manages B; an
+    administrator."""
     with app.test_request_context():
-        event = make_event("Infotag A", starts_in=timedelta(hours=-1), public_stream=True, self_registration=True)
-        other = make_event("Infotag B", starts_in=timedelta(hours=-1))
+        users = {role: make_user(role) for role in ("door", "organiser", "admin")}
+        users["reader"], users["other organiser"] = make_user("organiser"), make_user("organiser")
+        event = make_event("Infotag A", starts_in=timedelta(hours=-1), public_stream=True, self_registration=True,
+                           team=[users["organiser"]])
+        join_team(event, users["reader"], "reader")
+        other = make_event("Infotag B", starts_in=timedelta(hours=-1), team=[users["other organiser"]])
         group = make_group(event, "Stadtrat", reserved_seats=2)
         invitee = make_invitee(event, name="Anna Gast", email="anna.gast@muenchen.example", group=group)
         answer(invitee.id, Choice.HALL)
-        users = {role: make_user(role) for role in ("door", "organiser", "admin")}
         door = create_door(event, "Eingang Nord")
         other_door = create_door(other, "Eingang Süd")
         device, _code = start_pairing(door, "Tablet")
@@ -49,6 +55,7 @@ def build_world(app) -> World:
         values = {
             "event_id": event.id, "group_id": group.id, "invitee_id": invitee.id, "door_id": door.id,
             "device_id": device.id, "checkin_id": checkin.id, "user_id": users["door"].id,
+            "member_id": users["organiser"].id,
             "pending_id": pending.id, "batch_id": batch.id, "mail_id": mail.id, "code": pairing_code,
             "token": personal_token(invitee), "public_token": event.public_token, "signed": "not-signed",
             "filename": "css/app.css", "file_format": "csv",

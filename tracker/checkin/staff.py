@@ -4,6 +4,7 @@ from sqlalchemy import select
 from ..accounts.models import Role, User
 from ..audit.services import record
 from ..events.models import Event
+from ..events.teams import TeamRole, role_of, visible_events
 from ..extensions import db
 from .models import DoorStaffAssignment
 
@@ -51,17 +52,21 @@ def is_assigned(user: User, event_id: int) -> bool:
 
 
 def may_scan_for(user, event_id: int) -> bool:
-    """Organisers at every event; door staff at the events they are assigned to (paired devices: see door_facts)."""
+    """Organisers at the events they manage (administrators: all); door staff at the events they are assigned to
+    (paired devices: see door_facts)."""
     if user is None or not user.is_authenticated:
         return False
-    return user.is_organiser or (user.role == Role.DOOR and is_assigned(user, event_id))
+    if user.is_organiser:
+        return role_of(user, event_id) == TeamRole.MANAGER
+    return user.role == Role.DOOR and is_assigned(user, event_id)
 
 
 def events_for_door_staff(user: User) -> list[Event]:
-    """The events whose doors this account may choose from: all for organisers, else the assigned ones."""
-    query = select(Event).order_by(Event.starts_at)
-    if not user.is_organiser:
-        query = query.join(DoorStaffAssignment, DoorStaffAssignment.event_id == Event.id).where(
+    """The events whose doors this account may choose from: those an organiser manages, else the assigned ones."""
+    if user.is_organiser:
+        query = visible_events(user, roles=(TeamRole.MANAGER,))
+    else:
+        query = select(Event).join(DoorStaffAssignment, DoorStaffAssignment.event_id == Event.id).where(
             DoorStaffAssignment.user_id == user.id
         )
-    return list(db.session.execute(query).scalars())
+    return list(db.session.execute(query.order_by(Event.starts_at)).scalars())

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..audit.services import record
 from ..events.models import Event, Group
@@ -28,9 +28,9 @@ class SeriesRow:
     figures: EventFigures
 
 
-def series_rows() -> list[SeriesRow]:
-    """Every event, oldest first, with its (cached) figures."""
-    events = db.session.execute(select(Event).order_by(Event.starts_at, Event.id)).scalars().all()
+def series_rows(events: Select) -> list[SeriesRow]:
+    """These events (a select of Event, e.g. those the viewer may see), oldest first, with their (cached) figures."""
+    events = db.session.execute(events.order_by(Event.starts_at, Event.id)).scalars().all()
     return [SeriesRow(event, current_figures(event)) for event in events]
 
 

@@ -5,10 +5,12 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..accounts.access import organiser_required
 from ..audit.services import record
 from ..events.models import Event
+from ..events.teams import add_creator, read_only_events, visible_events
 from ..events.services import local_to_utc, utc_to_local
 from ..events.views import form_page
 from ..extensions import db
@@ -28,8 +30,8 @@ bp = Blueprint("dashboard", __name__, url_prefix="/events")
 #: The copy form suggests the next info day 13 weeks later, on the same weekday (same UTC time).
 SUGGESTED_DISTANCE = timedelta(weeks=13)
 
-event_tab("Dashboard", "dashboard.dashboard", 70)
-event_tab("Report", "dashboard.report", 80)
+event_tab("Dashboard", "dashboard.dashboard", 70, readers=True)
+event_tab("Report", "dashboard.report", 80, readers=True)
 
 
 def _file_name(event: Event, suffix: str) -> str:
@@ -46,7 +48,7 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
 
 
 @bp.get("/<int:event_id>/dashboard")
-@event_view
+@event_view(readers=True)
 def dashboard(event: Event):
     figures = current_figures(event)
     return render_template(
@@ -61,7 +63,7 @@ def dashboard(event: Event):
 
 
 @bp.get("/<int:event_id>/dashboard/figures")
-@event_view
+@event_view(readers=True)
 def live_figures(event: Event):
     """What an open dashboard polls; the figures come from the shared cache (see tracker.dashboard.cache)."""
     response = Response(json.dumps(live_payload(event, current_figures(event))), mimetype="application/json")
@@ -86,13 +88,13 @@ def _report_context(event: Event) -> dict:
 
 
 @bp.get("/<int:event_id>/report")
-@event_view
+@event_view(readers=True)
 def report(event: Event):
     return render_template("dashboard/report.html", **_report_context(event))
 
 
 @bp.get("/<int:event_id>/report.pdf")
-@event_view
+@event_view(readers=True)
 def report_as_pdf(event: Event):
     html = render_template("dashboard/report.html", printing=True, **_report_context(event))
     record("report.pdf_downloaded", event_id=event.id)
@@ -108,7 +110,7 @@ ATTENDANCE_FORMATS = {
 
 
 @bp.get("/<int:event_id>/exports/attendance.<any(csv, xlsx):file_format>")
-@event_view
+@event_view(readers=True)
 def attendance(event: Event, file_format: str):
     build, mimetype = ATTENDANCE_FORMATS[file_format]
     data = build(event)
@@ -118,7 +120,7 @@ def attendance(event: Event, file_format: str):
 
 
 @bp.get("/<int:event_id>/exports/figures.json")
-@event_view
+@event_view(readers=True)
 def figures_export(event: Event):
     data = exports.figures_json(event, current_figures(event))
     record("export.figures", event_id=event.id, format="json")
@@ -130,7 +132,8 @@ def figures_export(event: Event):
 @bp.get("/series")
 @organiser_required
 def series():
-    return render_template("dashboard/series.html", rows=series_rows())
+    return render_template("dashboard/series.html", rows=series_rows(visible_events(current_user)),
+                           reading=read_only_events(current_user))
 
 
 @bp.route("/<int:event_id>/copy", methods=["GET", "POST"])
@@ -146,6 +149,7 @@ def copy(source: Event):
             source, title=form.title.data.strip(), starts_at=local_to_utc(form.starts_at.data, source.timezone),
             ends_at=local_to_utc(form.ends_at.data, source.timezone), with_invitees=form.with_invitees.data,
         )
+        add_creator(new_event, current_user)
         db.session.commit()
         flash(_("The event has been created as a copy of “%(title)s”.", title=source.title), "success")
         return redirect(url_for("dashboard.dashboard", event_id=new_event.id))

@@ -16,6 +16,7 @@ from ..audit.services import record
 from ..checkin.devices import create_door
 from ..checkin.staff import assign_staff
 from ..events.models import Event
+from ..events.teams import add_creator
 from ..extensions import db
 from ..registration.models import Mode, Status
 from . import data
@@ -100,11 +101,15 @@ SCENARIOS: list[Callable[[DemoContext], Event]] = [finished_info_day, upcoming_i
 
 
 def load_demo(today: date | None = None) -> list[Event]:
-    """Create the demo accounts and every scenario's event in the caller's transaction."""
+    """Create the demo accounts and every scenario's event in the caller's transaction; the demo organiser
+    manages every demo event."""
     users = [create_user(account.email, account.name, account.password, account.role) for account in DEMO_ACCOUNTS]
     door_staff = next(user for user in users if user.role == Role.DOOR)
+    organiser = next(user for user in users if user.role == Role.ORGANISER)
     db.session.flush()
     ctx = DemoContext(rng=random.Random(SEED), today=today or date.today(), door_staff=door_staff)
     events = [scenario(ctx) for scenario in SCENARIOS]
+    for event in events:
+        add_creator(event, organiser)
     record("demo.loaded", actor="System", event_ids=[event.id for event in events])
     return events

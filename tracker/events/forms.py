@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    EmailField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -17,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..forms import Form
 from .models import StreamKind
+from .teams import TEAM_ROLE_LABELS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 _DOMAIN = re.compile(r"(?=.{1,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
@@ -146,3 +148,23 @@ class GroupForm(Form):
 
 class ConfirmForm(Form):
     """A form with nothing but its CSRF token, for confirming an action; the page labels the button."""
+
+
+#: The team roles to choose from, managers first.
+TEAM_ROLES = [SelectChoice(role.value, label) for role, label in TEAM_ROLE_LABELS.items()]
+
+
+class TeamMemberForm(Form):
+    """A colleague joins the event's team, by the e-mail address of their organiser account."""
+
+    email = EmailField(_l("E-mail address of the organiser account"), validators=[DataRequired(), Length(max=254)],
+                       filters=[_strip])
+    role = SelectField(_l("Team role"), choices=TEAM_ROLES)
+    submit = SubmitField(_l("Add to the team"))
+
+
+class TeamRoleForm(Form):
+    """A member's role, one form per row of the team table (prefixed with the member's account id)."""
+
+    role = SelectField(_l("Team role"), choices=TEAM_ROLES)
+    submit = SubmitField(_l("Change role"))

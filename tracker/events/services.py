@@ -3,12 +3,14 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
+from ..accounts.models import User
 from ..audit.services import record
 from ..database import lock_row, utcnow
 from ..extensions import db
 from .models import Event, Group, GroupCounter
+from .teams import add_creator
 
 #: Event columns the organiser form edits, in the order they are audited.
 EDITABLE_FIELDS = (
@@ -71,11 +73,11 @@ def utc_to_local(value: datetime | None, zone: str) -> datetime | None:
     return value.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
 
-def upcoming_and_past(now: datetime | None = None) -> tuple[list[Event], list[Event]]:
-    """Events not yet over (soonest first) and finished events (latest first)."""
+def upcoming_and_past(events: Select, now: datetime | None = None) -> tuple[list[Event], list[Event]]:
+    """Of these events (a select of Event), those not yet over (soonest first) and the finished (latest first)."""
     now = now or utcnow()
-    upcoming = db.session.execute(select(Event).where(Event.ends_at >= now).order_by(Event.starts_at)).scalars()
-    past = db.session.execute(select(Event).where(Event.ends_at < now).order_by(Event.starts_at.desc())).scalars()
+    upcoming = db.session.execute(events.where(Event.ends_at >= now).order_by(Event.starts_at)).scalars()
+    past = db.session.execute(events.where(Event.ends_at < now).order_by(Event.starts_at.desc())).scalars()
     return list(upcoming), list(past)
 
 
@@ -94,12 +96,13 @@ def taken_seats(event_id: int, group_id: int | None = None) -> int:
     return db.session.execute(query).scalar_one()
 
 
-def create_event(values: dict) -> Event:
-    """A new event from the form's values (times already in UTC)."""
+def create_event(values: dict, creator: User) -> Event:
+    """A new event from the form's values (times already in UTC); its creator becomes the team's manager."""
     event = Event(**values)
     db.session.add(event)
     db.session.flush()
     record("event.created", event_id=event.id, title=event.title)
+    add_creator(event, creator)
     return event
 
 

@@ -1,5 +1,6 @@
 """Organiser pages for events and their groups."""
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from ..database import utcnow
 from ..navigation import event_tab
 from ..web import child_or_404, event_view
 from . import audit_labels  # noqa: F401  (registers the labels of its audit entries)
-from . import services
+from . import services, teams
 from .forms import ConfirmForm, EventForm, GroupForm
 from .models import Event, Group
 
@@ -76,8 +77,9 @@ def quota_message(error: services.QuotaError) -> str:
 @bp.get("/")
 @organiser_required
 def index():
-    upcoming, past = services.upcoming_and_past()
-    return render_template("events/index.html", upcoming=upcoming, past=past)
+    upcoming, past = services.upcoming_and_past(teams.visible_events(current_user))
+    reading = teams.read_only_events(current_user)
+    return render_template("events/index.html", upcoming=upcoming, past=past, reading=reading)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -86,7 +88,7 @@ def create():
     form = EventForm()
     if form.validate_on_submit():
         zone = current_app.config["EVENT_TIMEZONE"]
-        event = services.create_event({**form_values(form, zone), "timezone": zone})
+        event = services.create_event({**form_values(form, zone), "timezone": zone}, current_user)
         db.session.commit()
         flash(_("The event has been created. Now add its groups."), "success")
         return redirect(url_for("events.groups", event_id=event.id))
@@ -201,3 +203,6 @@ def delete_group(event: Event, group_id: int):
         return redirect(url_for("events.groups", event_id=event.id))
     members = _group_counts(event.id).get(group.id, 0)
     return render_template("events/group_delete.html", event=event, group=group, form=form, member_count=members)
+
+
+from . import team_views  # noqa: E402,F401  (the Team tab's routes, on this blueprint)
