@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from .checkin import api, door_pages, views  # noqa: F401  (their routes are on checkin.bp)
     from .checkin import bp as checkin_bp
     from .dashboard.views import bp as dashboard_bp
+    from .events import team_views  # noqa: F401  (the Team tab's routes are on events.bp)
     from .events.views import bp as events_bp
     from .invitations.views import bp as invitations_bp
     from .invitees.views import bp as invitees_bp

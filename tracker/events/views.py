@@ -203,6 +203,3 @@ def delete_group(event: Event, group_id: int):
         return redirect(url_for("events.groups", event_id=event.id))
     members = _group_counts(event.id).get(group.id, 0)
     return render_template("events/group_delete.html", event=event, group=group, form=form, member_count=members)
-
-
-from . import team_views  # noqa: E402,F401  (the Team tab's routes, on this blueprint)
