@@ -16,7 +16,7 @@ def test_event_tabs_have_their_own_places_in_a_fixed_order(app):
     assert len({tab.order for tab in EVENT_TABS}) == len(EVENT_TABS)
     endpoints = [tab.endpoint for tab in EVENT_TABS]
     assert endpoints[:5] == ["events.show", "events.groups", "registration.manage", "invitees.index", "invitations.index"]
-    assert endpoints[-3:] == ["dashboard.dashboard", "dashboard.report", "audit.event_log"]
+    assert endpoints[-4:] == ["dashboard.dashboard", "dashboard.report", "audit.event_log", "events.team"]
 
 
 def test_environment_settings_are_typed():
