@@ -23,10 +23,11 @@ EVENT_PAGES = {**NOT_LOGGED_IN, "organiser": "ok", "reader": "403", "other organ
 READABLE = {**EVENT_PAGES, "reader": "ok"}
 ADMINS = {**NOT_LOGGED_IN, "organiser": "403", "reader": "403", "other organiser": "403", "admin": "ok"}
 STAFF = {**NOT_LOGGED_IN, "door": "ok", "organiser": "ok", "reader": "ok", "other organiser": "ok", "admin": "ok"}
-#: The door of event A: its door staff and its managers scan there (organisers only where they manage).
-SCANNER = {**STAFF, "reader": "403", "other organiser": "403"}
+#: The door of event A: its door staff and its managers scan there (organisers only where they manage); to an
+#: organiser outside the team its doors do not exist, as the event does not.
+SCANNER = {**STAFF, "reader": "403", "other organiser": "404"}
 DOOR_API = {"anonymous": "403", "invitee": "403", "door": "ok", "organiser": "ok", "reader": "403",
-            "other organiser": "403", "admin": "ok"}
+            "other organiser": "404", "admin": "ok"}
 PERSONAL = {**dict.fromkeys(ROLES, "404"), "invitee": "ok"}
 
 EXPECTED: dict[tuple[str, str], dict[str, str]] = {

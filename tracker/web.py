@@ -58,6 +58,12 @@ def event_view(view=None, *, readers: bool = False):
     return wrapped
 
 
+def hidden_from(user, event_id: int) -> bool:
+    """Whether the event does not exist for this account: an organiser outside its team (door staff are refused
+    by their own assignment rule, administrators see every event)."""
+    return user.is_authenticated and user.is_organiser and role_of(user, event_id) is None
+
+
 def child_or_404(model, child_id: int, event: Event):
     """The row of `model` with this id if it belongs to `event` (its `event_id`), else 404."""
     child = db.session.get(model, child_id)

@@ -11,7 +11,7 @@ from .. import limits
 from ..database import statements_commit_alone
 from ..extensions import csrf, db
 from ..forms import has_forbidden_characters
-from ..web import LARGEST_ID
+from ..web import LARGEST_ID, hidden_from
 from . import bp, staff
 from .devices import CREDENTIAL_COOKIE
 from .door_read import DoorFacts, Scanner, door_counts, door_facts, scanner_of
@@ -100,6 +100,8 @@ def _scanner(facts: DoorFacts) -> Scanner:
     if facts.device_id is not None:
         return scanner_of(facts, None)
     if not staff.may_scan_for(current_user, facts.event_id):
+        if hidden_from(current_user, facts.event_id):
+            raise ApiError(404, _("This door does not exist."))
         raise ApiError(403, _("This device or account may not scan at this door."))
     return scanner_of(facts, current_user._get_current_object())
 

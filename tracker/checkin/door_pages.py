@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..database import utcnow
 from ..extensions import db
+from ..web import hidden_from
 from . import bp, devices, staff
 from .devices import CREDENTIAL_COOKIE, CREDENTIAL_MAX_AGE
 from .door_read import hall_counts
@@ -68,7 +69,7 @@ def scanner(door_id: int):
         return redirect(url_for("accounts.login", next=request.path))
     paired_device = device if device is not None and device.door_id == door.id else None
     if paired_device is None and not staff.may_scan_for(current_user, door.event_id):
-        abort(403)
+        abort(404 if hidden_from(current_user, door.event_id) else 403)
     if paired_device is not None:
         paired_device.last_seen_at = utcnow()
     db.session.commit()
