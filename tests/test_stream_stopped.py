@@ -147,3 +147,16 @@ def test_may_watch_says_the_same_in_python_and_in_sql(app, status, mode, stream_
         registration = make_registration(invitee, mode=mode, status=status, stream_while_waiting=stream_while_waiting)
         in_sql = db.session.scalar(select(Registration.may_watch).where(Registration.id == registration.id))
         assert bool(in_sql) == registration.may_watch == (status == "confirmed" or stream_while_waiting)
+
+
+def test_a_heartbeat_that_was_on_its_way_during_the_cancellation_does_not_count(app):
+    """Database store: a heartbeat whose statement started before the cancellation's commit may still write its
+    last-seen time; "watching now" counts only invitees who may watch, so it does not count them."""
+    client, (event_id, _), link, token = watching_guest(app)
+    with time_machine.travel(at(1) + timedelta(seconds=20), tick=False):
+        assert client.post(f"/t/{link}", data={"choice": "cancel"}).status_code == 302
+    with app.app_context():
+        for minute in db.session.scalars(select(ViewerMinute)):
+            minute.last_seen_at = at(1) + timedelta(seconds=25)  # what the late heartbeat wrote
+        db.session.commit()
+    assert figures(app, event_id, at(1) + timedelta(seconds=30)).watching_now == 0

@@ -132,12 +132,18 @@ class DatabasePresence:
         )
 
     def watching_now(self, event_id: int, now: datetime) -> int:
+        """Viewers seen within PRESENCE_SECONDS; of invitees only those who may still watch (a heartbeat that was
+        on its way while its registration was cancelled leaves a last-seen time, but does not count)."""
         since = now - timedelta(seconds=PRESENCE_SECONDS)
+        may_still_watch = select(Registration.id).where(
+            Registration.invitee_id == ViewerMinute.invitee_id, Registration.may_watch
+        ).exists()
         return db.session.execute(
             select(func.count(func.distinct(ViewerMinute.viewer_key))).where(
                 ViewerMinute.event_id == event_id,
                 ViewerMinute.minute >= minute_of(since),
                 ViewerMinute.last_seen_at >= since,
+                ViewerMinute.invitee_id.is_(None) | may_still_watch,
             )
         ).scalar_one()
 
