@@ -323,3 +323,16 @@ def test_one_sender_delivers_over_several_connections_at_once(mail_app):
     assert handler.peak >= 2, "the connections overlap"
     assert len({peer for peer, _ in handler.received}) == 3, "5 + 5 + 4 mails, one connection each"
     assert sorted(recipient for _, recipient in handler.received) == sorted(f"person{n}@muenchen.example" for n in range(14))
+
+
+def test_a_refusal_naming_the_recipient_reaches_the_log_without_the_address(mail_app, smtp_server, caplog):
+    smtp_server.refuse["nobody@muenchen.example"] = "550 5.1.1 <nobody@muenchen.example>: Recipient address rejected"
+    with mail_app.app_context():
+        queue_plain(1, recipient="nobody@muenchen.example")
+        with caplog.at_level("INFO"):
+            send_all_due()
+        [mail] = mails()
+    assert "nobody@muenchen.example" in mail.last_error, "the organisers' page still says which address failed"
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("tracker"))
+    assert "550 5.1.1 <<address>>: Recipient address rejected" in logged
+    assert "muenchen.example" not in logged

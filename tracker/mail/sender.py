@@ -123,6 +123,15 @@ def describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:1000]
 
 
+#: Anything shaped like an e-mail address, as SMTP servers name the refused recipient in their answers.
+_ADDRESS = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
+
+
+def without_addresses(text: str) -> str:
+    """The text for the log: every address in it replaced, so no recipient reaches a log line."""
+    return _ADDRESS.sub("<address>", text)
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     """What a delivery thread needs from the configuration (threads have no app context)."""
@@ -257,7 +266,8 @@ def record_outcome(mails: list[ClaimedMail], accepted: list[int], errors: dict[i
         db.session.execute(
             update(OutboxMail).where(OutboxMail.id == mail.id, OutboxMail.status == MailStatus.SENDING).values(**values)
         )
-        log.warning("mail %s to be %s: %s", mail.id, "given up" if give_up else "retried", values["last_error"])
+        log.warning("mail %s to be %s: %s", mail.id, "given up" if give_up else "retried",
+                    without_addresses(values["last_error"]))
     db.session.commit()
     return report
 
