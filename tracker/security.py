@@ -1,17 +1,15 @@
-"""Security headers on every response, and the session's absolute lifetime.
+"""Security headers on every response, and a session cookie only where a request brought one.
 
 Hand-written rather than Flask-Talisman: the watch page must add the configured stream's origin to the
 Content-Security-Policy per request (Talisman's policies are fixed per view), and HSTS is sent only when the
 request really came over HTTPS (directly or, with TRACKER_PROXY_FIX, through the reverse proxy).
 """
 import re
-from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, current_app, g, request, session
+from flask import Flask, Request, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext
-from flask_login import logout_user, user_logged_in
 from werkzeug.exceptions import BadRequest
 
 from .errors import render_error
@@ -40,7 +38,6 @@ PERMISSIONS_POLICY = (
     "interest-cohort=(), browsing-topics=()"
 )
 HSTS = "max-age=31536000; includeSubDomains"
-LOGIN_TIME_KEY = "_login_at"
 _HOSTNAME = re.compile(r"^[a-z0-9.-]+$|^[0-9a-f:.]+$")
 
 
@@ -115,21 +112,6 @@ def set_security_headers(response):
     return response
 
 
-def _stamp_login_time(_app, user, **_extra) -> None:
-    session[LOGIN_TIME_KEY] = datetime.now(timezone.utc).timestamp()
-
-
-def end_expired_session() -> None:
-    """Log out a session older than SESSION_ABSOLUTE_LIFETIME, however active it has been."""
-    stamped = session.get(LOGIN_TIME_KEY)
-    if stamped is None:
-        return
-    limit = timedelta(seconds=current_app.config["SESSION_ABSOLUTE_LIFETIME"])
-    if datetime.now(timezone.utc) - datetime.fromtimestamp(stamped, timezone.utc) > limit:
-        logout_user()
-        session.pop(LOGIN_TIME_KEY, None)
-
-
 class SafeJsonRequest(Request):
     """A request whose JSON parsing turns absurdly deep nesting into a 400, not a RecursionError (500)."""
 
@@ -179,8 +161,6 @@ def init_app(app: Flask) -> None:
     app.session_interface = SessionCookieOnDemand()
     app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
-    app.before_request(end_expired_session)
-    user_logged_in.connect(_stamp_login_time, app)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
     app.config["REMEMBER_COOKIE_SAMESITE"] = app.config["SESSION_COOKIE_SAMESITE"]

@@ -89,6 +89,8 @@ def paginate(query, per_page: int | None = None):
     if page.page > 1 and page.page > page.pages:
         page = db.paginate(query, page=max(page.pages, 1), per_page=per_page, error_out=False)
     return page
+
+
 def events_by_id(ids) -> dict[int, Event]:
     """The events with these ids that still exist, by id: for a page across events that names them."""
     return {event.id: event for event in db.session.scalars(select(Event).where(Event.id.in_(ids)))}
