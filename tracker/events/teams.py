@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Select, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Role, User
+from ..accounts.services import find_user
 from ..audit.services import record
 from ..database import lock_row
 from ..extensions import db
@@ -89,9 +90,8 @@ def members(event: Event) -> list[EventTeamMember]:
 
 def organiser_by_email(email: str) -> User | None:
     """The active organiser account with this address (any case), else none."""
-    return db.session.execute(
-        select(User).where(func.lower(User.email) == email.strip().lower(), User.role == Role.ORGANISER, User.active)
-    ).scalar_one_or_none()
+    user = find_user(email)
+    return user if user is not None and user.role == Role.ORGANISER and user.active else None
 
 
 def member(event: Event, user_id: int) -> EventTeamMember | None:
